@@ -1,0 +1,182 @@
+"""Reading and writing instances in every supported format.
+
+========== ================================================================
+format     what it is
+========== ================================================================
+native     hflopt's versioned JSON (ids, sparse links; JSON Schema checked)
+authors    the JSON of the LCN 2024 authors' tools (dense cost matrix)
+csv        a folder with hosts.csv, devices.csv, links.csv (+ params.csv)
+sscflp     SSCFLP benchmark files (Holmberg layout), read with p = 1, l = 1
+========== ================================================================
+
+:func:`load_instance` picks the format from the file's content (and
+extension); pass ``format=`` to override. :func:`save_instance` picks it from
+the extension (``.json`` -> native, no extension -> csv folder, ``.txt``,
+``.dat`` or ``.sscflp`` -> sscflp) unless ``format=`` is given. Every write is
+atomic: a temporary file (or folder) is renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hflopt.errors import FormatError, InstanceError
+from hflopt.instance import Instance
+from hflopt.io import authors, csv_tables, native, sscflp
+from hflopt.io._common import parse_json, read_text, write_text_atomic
+
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "load_instance",
+    "save_instance",
+    "write_text_atomic",
+    "register_format",
+]
+
+Reader = Callable[[Path, str], Instance]
+Writer = Callable[[Instance, Path], None]
+
+#: name -> (reader, writer or None, one-line description)
+FORMATS: dict[str, tuple[Reader, Writer | None, str]] = {
+    "native": (native.read, native.write, "hflopt JSON (ids, sparse links)"),
+    "authors": (authors.read, authors.write, "JSON of the LCN 2024 authors' tools"),
+    "csv": (csv_tables.read, csv_tables.write, "folder of hosts.csv, devices.csv, links.csv"),
+    "sscflp": (sscflp.read, sscflp.write, "SSCFLP benchmark file (Holmberg layout)"),
+}
+_ALIASES = {"hflopt": "native", "json": "native", "lcn": "authors", "holmberg": "sscflp"}
+_SUFFIX_READ: dict[str, str] = {}
+_SUFFIX_WRITE = {".json": "native", ".txt": "sscflp", ".dat": "sscflp", ".sscflp": "sscflp"}
+
+
+def register_format(
+    name: str,
+    reader: Reader,
+    writer: Writer | None,
+    description: str,
+    *,
+    suffixes: tuple[str, ...] = (),
+) -> None:
+    """Add a format (used by :mod:`hflopt.io` plug-ins such as graph files)."""
+    FORMATS[name] = (reader, writer, description)
+    for s in suffixes:
+        _SUFFIX_READ[s.lower()] = name
+        if writer is not None:
+            _SUFFIX_WRITE.setdefault(s.lower(), name)
+
+
+def _canonical(fmt: str) -> str:
+    key = fmt.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in FORMATS:
+        raise InstanceError(
+            f"unknown format (known: {', '.join(sorted(FORMATS))})", field="format", value=fmt
+        )
+    return key
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """Name of the format of ``path``, judged from its content and extension."""
+    p = Path(path)
+    source = str(path)
+    if p.is_dir():
+        if csv_tables.sniff(p):
+            return "csv"
+        missing = [t for t in csv_tables.TABLES if not (p / t).is_file()]
+        raise FormatError(
+            f"folder is not a CSV instance: {', '.join(missing)} missing", source=source
+        )
+    if not p.exists():
+        raise InstanceError("no such file", source=source)
+    suffix = p.suffix.lower()
+    if suffix in _SUFFIX_READ:
+        return _SUFFIX_READ[suffix]
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{") or suffix == ".json":
+        obj = parse_json(read_text(p, source), source)
+        return _json_kind(obj, source)
+    if sscflp.sniff(head):
+        return "sscflp"
+    if not stripped:
+        raise FormatError("is empty", source=source)
+    raise FormatError(
+        "unrecognised file format; give one with --format "
+        f"({', '.join(sorted(FORMATS))})",
+        source=source,
+    )
+
+
+def _json_kind(obj: Any, source: str) -> str:
+    if native.sniff(obj):
+        return "native"
+    if isinstance(obj, dict) and obj.get("format") not in (None, native.FORMAT_TAG):
+        raise FormatError(
+            f"unknown JSON format tag (expected {native.FORMAT_TAG!r})",
+            field="format", value=obj.get("format"), source=source,
+        )
+    if isinstance(obj, dict) and any(k in obj for k in ("device_costs", "capacities", "edge_costs")):
+        return "authors"
+    raise FormatError(
+        "JSON is neither an hflopt instance ({\"format\": \"hflopt-instance\", ...}) nor in the "
+        "authors' format (capacities, workload, device_costs, edge_costs)",
+        source=source,
+    )
+
+
+def load_instance(path: str | os.PathLike[str], format: str | None = None) -> Instance:
+    """Read an instance; raise :class:`~hflopt.errors.InstanceError` on bad input.
+
+    Parameters
+    ----------
+    path:
+        A file, or a folder of CSV tables.
+    format:
+        ``native``, ``authors``, ``csv``, ``sscflp`` (or a registered
+        plug-in format); detected from the content when omitted.
+    """
+    source = str(path)
+    fmt = _canonical(format) if format else detect_format(path)
+    reader = FORMATS[fmt][0]
+    try:
+        return reader(Path(path), source)
+    except InstanceError as exc:
+        raise exc.with_source(source) from None
+    except MemoryError:
+        raise InstanceError("too large to load into memory", source=source) from None
+
+
+def save_instance(
+    instance: Instance, path: str | os.PathLike[str], format: str | None = None
+) -> str:
+    """Write ``instance`` atomically; return the format name used."""
+    p = Path(path)
+    if format:
+        fmt = _canonical(format)
+    else:
+        suffix = p.suffix.lower()
+        if suffix in _SUFFIX_WRITE:
+            fmt = _SUFFIX_WRITE[suffix]
+        elif suffix == "" or p.is_dir():
+            fmt = "csv"
+        else:
+            raise InstanceError(
+                "cannot tell the output format from the extension; give one with --format "
+                f"({', '.join(sorted(k for k, v in FORMATS.items() if v[1]))})",
+                field="output", value=str(path),
+            )
+    writer = FORMATS[fmt][1]
+    if writer is None:
+        raise InstanceError("format can be read but not written", field="format", value=fmt)
+    try:
+        writer(instance, p)
+    except InstanceError as exc:
+        raise exc.with_source(str(path)) from None
+    return fmt

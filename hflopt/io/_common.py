@@ -1,0 +1,184 @@
+"""Helpers shared by the format modules: atomic writes, JSON parsing, numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hflopt.errors import FormatError, InstanceError
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it into place on success.
+
+    On any exception the temporary file (or directory) is removed and ``path``
+    is left untouched, so no half-written output ever appears.
+    """
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InstanceError("output folder does not exist", field="output", value=str(parent))
+    if directory:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        tmp = Path(name)
+    try:
+        yield tmp
+        if directory:
+            if target.is_dir():
+                backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+                backup.rmdir()
+                target.rename(backup)
+                tmp.rename(target)
+                shutil.rmtree(backup, ignore_errors=True)
+            else:
+                tmp.rename(target)
+        else:
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, then rename)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def read_text(path: Path, source: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InstanceError("no such file", source=source) from None
+    except IsADirectoryError:
+        raise InstanceError("is a folder, expected a file", source=source) from None
+    except OSError as exc:
+        raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            f"is not UTF-8 text (byte {exc.start})", source=source
+        ) from None
+
+
+def parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=source
+        ) from None
+    except RecursionError:
+        raise FormatError("invalid JSON: nested too deeply", source=source) from None
+
+
+def dumps_json(obj: Any) -> str:
+    """Readable JSON: objects indented one level per depth, lists of scalars on one line."""
+
+    def enc(value: Any, indent: int) -> str:
+        pad = " " * (indent + 1)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = [f"{pad}{json.dumps(str(k))}: {enc(v, indent + 1)}" for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+        if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            items = [pad + enc(v, indent + 1) for v in value]
+            return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+        return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+
+    return enc(obj, 0) + "\n"
+
+
+def num(x: float) -> int | float:
+    """A float as int when it is whole (keeps files readable and exact)."""
+    x = float(x)
+    if math.isfinite(x) and x.is_integer() and abs(x) < 2**53:
+        return int(x)
+    return x
+
+
+def nums(arr: Any) -> list[int | float]:
+    return [num(v) for v in arr.tolist()] if hasattr(arr, "tolist") else [num(v) for v in arr]
+
+
+def rename_field(err: InstanceError, mapping: dict[str, str], source: str) -> InstanceError:
+    """Translate an internal field name (``capacity[3]``) to a file's (``capacities[3]``)."""
+    field = err.field
+    if field:
+        head, sep, tail = field.partition("[")
+        if head in mapping:
+            field = mapping[head] + sep + tail
+    new = type(err)(err.message, field=field, value=err.value, source=err.source or source)
+    return new
+
+
+def schema_error(exc: Any, source: str) -> InstanceError:
+    """Turn a jsonschema ValidationError into an InstanceError naming the field."""
+    best = exc
+    try:
+        from jsonschema.exceptions import best_match
+
+        best = best_match([exc]) or exc
+    except ImportError:  # pragma: no cover - jsonschema is a dependency
+        pass
+    path = ""
+    for part in best.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    field = path or "(top level)"
+    message = best.message
+    if best.validator == "required":
+        return FormatError(message.replace("'", '"', 2), field=field, source=source)
+    value = best.instance
+    if isinstance(value, (dict, list)):
+        return FormatError(_schema_message(best), field=field, source=source)
+    return FormatError(_schema_message(best), field=field, value=value, source=source)
+
+
+def _schema_message(err: Any) -> str:
+    v, sv = err.validator, err.validator_value
+    if v == "minimum":
+        return f"must be >= {sv}"
+    if v == "exclusiveMinimum":
+        return f"must be > {sv}"
+    if v == "maximum":
+        return f"must be <= {sv}"
+    if v == "type":
+        kinds = sv if isinstance(sv, list) else [sv]
+        return "must be " + " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+    if v == "const":
+        return f"must be {sv!r}"
+    if v == "enum":
+        return "must be one of " + ", ".join(repr(s) for s in sv)
+    if v == "additionalProperties":
+        return err.message
+    if v == "minItems":
+        return f"must have at least {sv} entries"
+    return err.message
+
+
+_TYPE_WORDS = {
+    "number": "a number",
+    "integer": "a whole number",
+    "string": "a string",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+    "boolean": "true or false",
+}

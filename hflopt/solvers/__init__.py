@@ -1,0 +1,83 @@
+"""Solver methods and the single entry point :func:`solve`.
+
+A method is a plain function ``f(instance, **options) -> Result`` registered
+by name with :func:`register`; adding one is one module and one decorator.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from hflopt.errors import SolverError
+from hflopt.instance import Instance
+from hflopt.solution import Result
+from hflopt.solvers._common import Deadline, Progress, ProgressCallback, infeasibility_reason
+
+__all__ = [
+    "METHODS",
+    "Progress",
+    "ProgressCallback",
+    "Deadline",
+    "register",
+    "solve",
+    "method_names",
+    "infeasibility_reason",
+]
+
+Method = Callable[..., Result]
+METHODS: dict[str, Method] = {}
+_DESCRIPTIONS: dict[str, str] = {}
+
+
+def register(name: str, description: str = "") -> Callable[[Method], Method]:
+    """Register ``func`` as solver method ``name``."""
+
+    def deco(func: Method) -> Method:
+        METHODS[name] = func
+        _DESCRIPTIONS[name] = description or (func.__doc__ or "").strip().splitlines()[0]
+        return func
+
+    return deco
+
+
+def method_names() -> dict[str, str]:
+    """Registered methods with a one-line description each."""
+    return dict(_DESCRIPTIONS)
+
+
+def solve(instance: Instance, method: str = "exact", **options: Any) -> Result:
+    """Solve ``instance`` with ``method`` and return a :class:`~hflopt.Result`.
+
+    Common options: ``time_limit`` (seconds), ``gap`` (relative, default 0),
+    ``solver`` (Pyomo solver name, default ``"highs"``), ``variant``
+    (``strong``, ``bigm``, ``both``), ``uncapacitated``, ``threads``,
+    ``seed``, ``verbose``, ``progress`` (callback taking a
+    :class:`Progress`). See :func:`method_names` for the methods.
+    """
+    if not isinstance(instance, Instance):
+        raise TypeError(f"solve() needs an hflopt.Instance, got {type(instance).__name__}")
+    if method not in METHODS:
+        raise SolverError(f"unknown method {method!r}; choose one of {', '.join(sorted(METHODS))}")
+    func = METHODS[method]
+    params = inspect.signature(func).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        unknown = [k for k in options if k not in params]
+        if unknown:
+            accepted = ", ".join(k for k in params if k != "instance")
+            raise SolverError(
+                f"method {method!r} does not take option(s) {', '.join(unknown)} "
+                f"(it takes: {accepted})"
+            )
+    return func(instance, **options)
+
+
+def _register_builtin() -> None:
+    from hflopt.solvers.pyomo_exact import solve_pyomo
+
+    register("exact", "exact MILP through Pyomo (HiGHS by default; any Pyomo solver)")(solve_pyomo)
+    register("pyomo", "the Pyomo reference model, any Pyomo solver")(solve_pyomo)
+
+
+_register_builtin()

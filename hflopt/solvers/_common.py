@@ -1,0 +1,193 @@
+"""Pieces every solver method shares: diagnosis, status decisions, timing."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hflopt.errors import SolutionError
+from hflopt.instance import Instance
+from hflopt.solution import Result, Solution, Status
+
+__all__ = [
+    "Progress",
+    "ProgressCallback",
+    "Deadline",
+    "infeasibility_reason",
+    "finish",
+    "objective_granularity",
+]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: best objective, best bound, elapsed seconds, phase."""
+
+    elapsed: float
+    incumbent: float | None
+    bound: float | None
+    phase: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        if self.incumbent is None or self.bound is None or not math.isfinite(self.bound):
+            return None
+        return max(0.0, self.incumbent - self.bound) / max(1.0, abs(self.incumbent))
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Deadline:
+    """A wall-clock budget: ``remaining()`` seconds, ``expired()``."""
+
+    def __init__(self, seconds: float | None) -> None:
+        if seconds is not None and (not math.isfinite(seconds) or seconds <= 0):
+            if seconds is not None and seconds <= 0:
+                raise ValueError(f"time_limit must be > 0, got {seconds}")
+            seconds = None
+        self.start = time.perf_counter()
+        self.seconds = seconds
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def remaining(self) -> float:
+        if self.seconds is None:
+            return math.inf
+        return max(0.0, self.seconds - self.elapsed())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0.0
+
+
+def objective_granularity(instance: Instance) -> float:
+    """Smallest possible difference between two objective values (0 if unknown).
+
+    With integral costs and an integral rounds ratio every objective value is
+    an integer, so a bound within less than 1 of a solution proves it optimal.
+    """
+    return 1.0 if instance.is_integral else 0.0
+
+
+def infeasibility_reason(instance: Instance, *, uncapacitated: bool = False) -> str | None:
+    """A cheap proof of infeasibility, with the numbers, or None.
+
+    Checks that at least T devices can be served at all (a link to a host
+    whose capacity holds the device's workload) and that the total capacity
+    can hold the T smallest servable workloads.
+    """
+    t = instance.min_participants
+    if t == 0:
+        return None
+    usable = np.ones(instance.n_links, dtype=bool) if uncapacitated else instance.fits
+    servable = np.zeros(instance.n_devices, dtype=bool)
+    servable[instance.link_device[usable]] = True
+    n_ok = int(servable.sum())
+    if n_ok < t:
+        no_link = int(np.count_nonzero(instance.device_degree == 0))
+        too_big = instance.n_devices - n_ok - no_link
+        parts = []
+        if no_link:
+            parts.append(f"{no_link} have no link to any host")
+        if too_big:
+            parts.append(f"{too_big} have a workload larger than every host they link to")
+        return (
+            f"only {n_ok} of {instance.n_devices} devices can be served "
+            f"({'; '.join(parts)}), but at least T = {t} must participate"
+        )
+    if uncapacitated:
+        return None
+    smallest = np.sort(instance.workload[servable])[:t]
+    need = float(smallest.sum())
+    total = instance.total_capacity
+    if need > total * (1 + 1e-12):
+        return (
+            f"total capacity {total:g} is less than the {t} smallest servable workloads "
+            f"({need:g}) that must be served (T = {t})"
+        )
+    return None
+
+
+def finish(
+    instance: Instance,
+    *,
+    host_of: np.ndarray | None,
+    bound: float | None,
+    method: str,
+    solver: str | None = None,
+    solver_optimal: bool = False,
+    timed_out: bool = False,
+    infeasible: bool = False,
+    failed: str | None = None,
+    gap_tolerance: float = 0.0,
+    build_seconds: float = 0.0,
+    solve_seconds: float = 0.0,
+    message: str = "",
+    stats: dict[str, Any] | None = None,
+    capacitated: bool = True,
+) -> Result:
+    """Turn raw solver output into an honest :class:`Result`.
+
+    The solution is verified independently and its objective recomputed from
+    the instance. The status is OPTIMAL only if the gap between that objective
+    and the bound is zero (up to the objective granularity for integral data,
+    or 1e-9 relative otherwise); stopped by a gap tolerance it is FEASIBLE,
+    stopped by time TIME_LIMIT (or NO_SOLUTION without a solution).
+    """
+    stats = dict(stats or {})
+    if not capacitated:
+        stats["uncapacitated"] = True
+    solution = None
+    objective = None
+    if host_of is not None:
+        candidate = Solution(host_of)
+        try:
+            objective = candidate.verify(instance, capacity=capacitated)
+            solution = candidate
+        except SolutionError as exc:
+            return Result(
+                Status.ERROR, None, None, bound, method, solver, build_seconds, solve_seconds,
+                message=f"solver returned an infeasible solution: {exc}", stats=stats,
+                instance=instance,
+            )
+    if bound is not None and not math.isfinite(bound):
+        bound = None
+    if bound is not None:
+        bound = max(bound, 0.0)  # all costs are non-negative
+        if objective_granularity(instance):
+            bound = float(math.ceil(bound - 1e-6))  # objective values are integers
+        if objective is not None:
+            bound = min(bound, objective)  # numerical noise from the solver
+    if infeasible:
+        return Result(Status.INFEASIBLE, None, None, None, method, solver, build_seconds,
+                      solve_seconds, message=message or "proven infeasible by the solver",
+                      stats=stats, instance=instance)
+    if failed is not None and solution is None:
+        return Result(Status.ERROR, None, None, bound, method, solver, build_seconds,
+                      solve_seconds, message=failed, stats=stats, instance=instance)
+    if solution is None:
+        status = Status.NO_SOLUTION if timed_out else Status.ERROR
+        msg = message or ("no solution found within the time limit" if timed_out
+                          else "the solver returned no solution")
+        return Result(status, None, None, bound, method, solver, build_seconds, solve_seconds,
+                      message=msg, stats=stats, instance=instance)
+    assert objective is not None
+    closed = bound is not None and objective - bound <= 1e-9 * max(1.0, abs(objective))
+    if closed:
+        status = Status.OPTIMAL
+        bound = objective
+    elif timed_out:
+        status = Status.TIME_LIMIT
+        message = message or "time limit reached; best solution found is returned"
+    else:
+        status = Status.FEASIBLE
+        if solver_optimal and gap_tolerance > 0:
+            message = message or f"stopped within the requested gap tolerance {gap_tolerance:g}"
+    return Result(status, solution, objective, bound, method, solver, build_seconds,
+                  solve_seconds, message=message, stats=stats, instance=instance)
