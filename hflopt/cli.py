@@ -18,7 +18,7 @@ from typing import Any
 
 from hflopt import __version__
 from hflopt.errors import HfloptError, InstanceError, SolverError
-from hflopt.solution import Result, Status
+from hflopt.solution import Status
 
 EXIT_OK = 0
 EXIT_SOLVER_ERROR = 1
@@ -144,6 +144,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--threads", type=int, metavar="N", help="solver threads")
     p.add_argument("--seed", type=int, help="random seed for the solver / heuristics")
     p.add_argument("-o", "--output", metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="draw the solution map to an image file")
     p.add_argument("--format", "-f", help="input format (native, authors, csv, sscflp, ...)")
     p.add_argument("--verbose", "-v", action="store_true", help="stream the solver log")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -153,9 +154,9 @@ def _add_solve(sub: Any) -> None:
 
 
 def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
-    from hflopt.solvers import METHODS
-
     import inspect
+
+    from hflopt.solvers import METHODS
 
     wanted: dict[str, Any] = {
         "time_limit": args.time_limit,
@@ -185,6 +186,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from hflopt.solvers import METHODS, solve
 
     _check_output_path(args.output)
+    _check_output_path(args.plot)
     instance = _load(args, args.file)
     options = _solve_options(args)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
@@ -197,6 +199,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         result = solve(instance, args.method, **options)
     if args.output:
         write_text_atomic(args.output, dumps_json(result.to_dict()))
+    if args.plot and result.solution is not None:
+        from hflopt.plotting import save_solution_map
+
+        save_solution_map(instance, result.solution, args.plot, title=instance.name)
     if not args.quiet:
         print(f"instance      {instance.name or args.file}  ({instance.n_hosts} hosts, "
               f"{instance.n_devices} devices, {instance.n_links} links, "
@@ -204,6 +210,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(result.summary())
         if args.output:
             print(f"\nresult written to {args.output}")
+        if args.plot and result.solution is not None:
+            print(f"solution map written to {args.plot}")
     return _STATUS_EXIT[result.status]
 
 

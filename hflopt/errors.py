@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "FormatError",
     "HfloptError",
     "InstanceError",
-    "FormatError",
+    "SolutionError",
     "SolverError",
     "SolverNotAvailableError",
-    "SolutionError",
 ]
 
 _MAX_VALUE_CHARS = 80
@@ -69,7 +69,7 @@ class InstanceError(HfloptError, ValueError):
             parts.append(str(self.source))
         if self.field:
             parts.append(self.field)
-        text = ": ".join(parts + [self.message])
+        text = ": ".join([*parts, self.message])
         if self.value is not InstanceError._NO_VALUE:
             text += f" (got {_short(self.value)})"
         return text

@@ -32,7 +32,7 @@ def participants_from_ratio(ratio: float, n_devices: int) -> int:
     ``0.29 * 100`` is ``28.999999999999996`` in binary floating point; hflopt
     treats it as 29 (a tolerance of 1e-9 relative to N is applied).
     """
-    return int(math.floor(ratio * n_devices + _RATIO_EPS * max(1, n_devices)))
+    return math.floor(ratio * n_devices + _RATIO_EPS * max(1, n_devices))
 
 
 def _as_float_vector(values: Any, field: str) -> np.ndarray:
@@ -142,22 +142,22 @@ class Instance:
     """
 
     __slots__ = (
+        "__dict__",
         "capacity",
+        "device_ids",
+        "device_xy",
         "edge_cost",
-        "workload",
+        "host_ids",
+        "host_xy",
+        "link_cost",
         "link_device",
         "link_host",
-        "link_cost",
+        "metadata",
         "min_participants",
+        "name",
         "participation_ratio",
         "rounds_ratio",
-        "host_ids",
-        "device_ids",
-        "host_xy",
-        "device_xy",
-        "name",
-        "metadata",
-        "__dict__",
+        "workload",
     )
 
     capacity: np.ndarray
@@ -202,6 +202,8 @@ class Instance:
         lhost = _as_index_vector(link_host, "link_host")
         lcost = _as_float_vector(link_cost, "link_cost")
         m, n = cap.size, work.size
+        if m < 1:
+            raise InstanceError("at least one host is needed", field="capacity", value=[])
         if ecost.size != m:
             raise InstanceError(
                 f"must have one entry per host ({m}), got {ecost.size}", field="edge_cost"
@@ -222,6 +224,8 @@ class Instance:
                     field=f"{field}[{k}]",
                     value=int(arr[k]),
                 )
+        host_names = _ids(host_ids, m, "host_ids")
+        dev_names = _ids(device_ids, n, "device_ids")
         # sort links by (device, host)
         key = ldev * max(m, 1) + lhost
         if key.size > 1 and not np.all(key[1:] > key[:-1]):
@@ -233,7 +237,7 @@ class Instance:
                 raise InstanceError(
                     "duplicate link (the same device-host pair twice)",
                     field="links",
-                    value=(int(ldev[k]), int(lhost[k])),
+                    value=(dev_names[int(ldev[k])], host_names[int(lhost[k])]),
                 )
         try:
             rounds = float(rounds_ratio)
@@ -281,8 +285,8 @@ class Instance:
         set_(self, "min_participants", t)
         set_(self, "participation_ratio", p)
         set_(self, "rounds_ratio", rounds)
-        set_(self, "host_ids", _ids(host_ids, m, "host_ids"))
-        set_(self, "device_ids", _ids(device_ids, n, "device_ids"))
+        set_(self, "host_ids", host_names)
+        set_(self, "device_ids", dev_names)
         set_(self, "host_xy", _coords(host_xy, m, "host_xy"))
         set_(self, "device_xy", _coords(device_xy, n, "device_xy"))
         set_(self, "name", str(name or ""))
@@ -370,6 +374,19 @@ class Instance:
         from hflopt.io._tables import instance_from_frames
 
         return instance_from_frames(cls, hosts, devices, links, **kwargs)
+
+    @classmethod
+    def from_graph(cls, G: Any, **kwargs: Any) -> Instance:
+        """Build an instance from a networkx graph (shortest-path link costs).
+
+        Keyword arguments (``hosts``, ``devices``, ``cloud``, ``weight``,
+        ``capacity``, ``workload``, ``k``, ``cutoff``, ... and those of
+        :class:`Instance`) are described in
+        :func:`hflopt.io.graphs.instance_from_graph`.
+        """
+        from hflopt.io.graphs import instance_from_graph
+
+        return instance_from_graph(G, cls=cls, **kwargs)
 
     def replace(self, **changes: Any) -> Instance:
         """Return a copy with some constructor arguments changed (validated again).

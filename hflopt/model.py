@@ -96,9 +96,10 @@ def build_model(instance: Instance, *, variant: str = "strong", uncapacitated: b
         return pyo.quicksum(x[k] for k in range(lo, hi)) <= 1
 
     model.assign = pyo.Constraint(model.D, rule=assign_rule)
-    model.participation = pyo.Constraint(
-        expr=pyo.quicksum(x[k] for k in range(k_count)) >= instance.min_participants
-    )
+    if instance.min_participants > 0:  # (with T > 0 and no links the model is infeasible)
+        model.participation = pyo.Constraint(
+            expr=pyo.quicksum(x[k] for k in range(k_count)) + 0 * y[0] >= instance.min_participants
+        )
     if not uncapacitated:
 
         def capacity_rule(_m: Any, j: int) -> Any:

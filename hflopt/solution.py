@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -12,12 +12,12 @@ import numpy as np
 from hflopt.errors import SolutionError
 from hflopt.instance import Instance
 
-__all__ = ["Solution", "Result", "Status", "relative_gap"]
+__all__ = ["Result", "Solution", "Status", "relative_gap"]
 
 _LOAD_RTOL = 1e-9
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of a solve.
 
     ``OPTIMAL``      a solution with a proven zero gap.
@@ -36,9 +36,6 @@ class Status(str, Enum):
     INFEASIBLE = "infeasible"
     NO_SOLUTION = "no_solution"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

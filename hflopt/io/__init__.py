@@ -32,9 +32,9 @@ __all__ = [
     "FORMATS",
     "detect_format",
     "load_instance",
+    "register_format",
     "save_instance",
     "write_text_atomic",
-    "register_format",
 ]
 
 Reader = Callable[[Path, str], Instance]

@@ -141,10 +141,12 @@ def schema_error(exc: Any, source: str) -> InstanceError:
     path = ""
     for part in best.absolute_path:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    field = path or "(top level)"
-    message = best.message
+    field = path or None
     if best.validator == "required":
-        return FormatError(message.replace("'", '"', 2), field=field, source=source)
+        have = best.instance if isinstance(best.instance, dict) else {}
+        missing = [k for k in best.validator_value if k not in have]
+        name = f"{path}.{missing[0]}" if path and missing else (missing[0] if missing else path)
+        return FormatError("required field is missing", field=name, source=source)
     value = best.instance
     if isinstance(value, (dict, list)):
         return FormatError(_schema_message(best), field=field, source=source)

@@ -132,4 +132,4 @@ def write(instance: Instance, path: Path) -> None:
     write_text_atomic(path, "\n".join(lines) + "\n")
 
 
-__all__ = ["read", "write", "from_obj", "to_obj", "schema", "sniff"]
+__all__ = ["from_obj", "read", "schema", "sniff", "to_obj", "write"]

@@ -164,4 +164,4 @@ def _format_float(value: float) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
 
 
-__all__ = ["read", "write", "sniff", "TABLES", "PARAMS"]
+__all__ = ["PARAMS", "TABLES", "read", "sniff", "write"]

@@ -158,5 +158,5 @@ def write(instance: Instance, path: Path) -> None:
     write_text_atomic(path, dumps_json(to_obj(instance)))
 
 
-__all__ = ["read", "write", "from_obj", "to_obj", "schema", "sniff", "FORMAT_TAG", "VERSION"]
+__all__ = ["FORMAT_TAG", "VERSION", "from_obj", "read", "schema", "sniff", "to_obj", "write"]
 

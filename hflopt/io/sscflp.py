@@ -125,4 +125,4 @@ def write(instance: Instance, path: Path) -> None:
         tmp.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-__all__ = ["read", "write", "sniff"]
+__all__ = ["read", "sniff", "write"]

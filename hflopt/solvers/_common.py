@@ -15,11 +15,11 @@ from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
 
 __all__ = [
+    "Deadline",
     "Progress",
     "ProgressCallback",
-    "Deadline",
-    "infeasibility_reason",
     "finish",
+    "infeasibility_reason",
     "objective_granularity",
 ]
 

@@ -29,7 +29,7 @@ from hflopt.solvers._common import (
     objective_granularity,
 )
 
-__all__ = ["solve_pyomo", "solver_available", "PYOMO_OPTION_NAMES"]
+__all__ = ["PYOMO_OPTION_NAMES", "solve_pyomo", "solver_available"]
 
 #: hflopt option -> each solver's own option name
 PYOMO_OPTION_NAMES: dict[str, dict[str, str]] = {
@@ -145,6 +145,10 @@ def solve_pyomo(
     t0 = time.perf_counter()
     model = build_model(instance, variant=variant, uncapacitated=uncapacitated)
     build_seconds = time.perf_counter() - t0
+    if deadline.expired():
+        return finish(instance, host_of=None, bound=None, method=method, solver=solver,
+                      timed_out=True, build_seconds=build_seconds, stats=stats,
+                      message="time limit reached while building the Pyomo model")
     stats["rows"] = sum(len(c) if c.is_indexed() else 1 for c in _constraints(model))
     stats["columns"] = instance.n_links + instance.n_hosts
     if warm_start is not None:
@@ -197,6 +201,9 @@ def _run_highs(
     opt = PyomoHighs()
     opt.set_instance(model)
     h = opt._solver_model  # the highspy.Highs object behind Pyomo's interface
+    if deadline.expired():
+        return {"host_of": None, "bound": None, "timed_out": True,
+                "message": "time limit reached while passing the model to HiGHS"}
     options: dict[str, Any] = {"mip_rel_gap": gap, "output_flag": bool(verbose)}
     if gap == 0 and objective_granularity(instance):
         # integral objective: a bound within < 1 of the incumbent proves optimality
@@ -298,7 +305,7 @@ def _run_legacy(
                                   f"pass it in solver_options with the solver's own name")
             continue
         if key == "time_limit" and solver == "glpk":
-            value = max(1, int(math.ceil(value)))
+            value = max(1, math.ceil(value))
         opt.options[names[key]] = value
     for key, value in extra.items():
         opt.options[key] = value

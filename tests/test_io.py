@@ -1,0 +1,243 @@
+"""Formats: round trips, detection, tolerance of real files, one message per error path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA, HOLMBERG, need
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import instances
+
+import hflopt
+from hflopt import InstanceError, load_instance, save_instance
+from hflopt.io import detect_format
+
+BAD = DATA / "bad"
+
+# file -> the exact message (after the file name) it must produce
+BAD_FILES = {
+    "authors_edge_costs_length.json": "edge_costs: must have one cost per host (2 capacities), got 1",
+    "authors_infinite_capacity.json": "capacities[0]: must be a finite number >= 0 (got inf)",
+    "authors_missing_key.json": "workload: required field is missing",
+    "authors_negative_capacity.json": "capacities[1]: must be >= 0 (got -5)",
+    "authors_negative_link_cost.json": "device_costs[1][1]: must be >= 0 (got -2)",
+    "authors_participation.json": "participation_ratio: must be <= 1 (got 1.5)",
+    "authors_rounds.json": "local_to_global_ratio: must be >= 1 (got 0.5)",
+    "authors_row_length.json": "device_costs[1]: must have one cost per host (2 capacities), got 3",
+    "authors_rows_count.json": "device_costs: must have one row per device (3 workloads), got 2 rows",
+    "authors_text_workload.json": "workload[2]: must be a number (got 'x')",
+    "invalid_json.json": "invalid JSON at line 3 column 26: Expecting ',' delimiter",
+    "unknown_json.json": "JSON is neither an hflopt instance",
+    "native_bad_version.json": "version: unsupported version (this hflopt reads version 1) (got 7)",
+    "native_contradicting_T.json": "min_participants: contradicts participation_ratio 0.5",
+    "native_duplicate_device.json": "devices.id[2]: duplicate id (got 'd1')",
+    "native_duplicate_host.json": "hosts.id[1]: duplicate id (got 'h0')",
+    "native_duplicate_link.json": "links: duplicate link (the same device-host pair twice) (got ('d0', 'h1'))",
+    "native_length_mismatch.json": "hosts.capacity: must have as many entries as hosts.id (2), got 1",
+    "native_missing_links.json": "links: required field is missing",
+    "native_nan_workload.json": "devices.workload[0]: must be a finite number >= 0 (got nan)",
+    "native_negative_link_cost.json": "links.cost[0]: must be >= 0 (got -1)",
+    "native_rounds.json": "rounds_ratio: must be >= 1 (got 0)",
+    "native_too_many_participants.json": "min_participants: must be between 0 and the number of devices (3) (got 5)",
+    "native_unknown_device.json": "links.device[1]: unknown device id (got 'd7')",
+    "native_unknown_host.json": "links.host[2]: unknown host id (got 'h9')",
+    "sscflp_bad_token.txt": "line 4: not a number (got 'abc')",
+    "sscflp_negative_cost.txt": "cost[1][2] (facility 1, customer 2): must be a finite number >= 0 (got -6.0)",
+    "sscflp_negative_demand.txt": "demand[1]: must be a finite number >= 0 (got -3.0)",
+    "sscflp_no_facilities.txt": "J (facilities): must be a whole number >= 1 (got 0)",
+    "sscflp_truncated.txt": "numbers: expected 15 numbers for J = 2 facilities and I = 3 customers",
+    "unknown_text.txt": "unrecognised file format; give one with --format",
+    "empty.txt": "is empty",
+    "csv_missing_table": "folder is not a CSV instance: devices.csv missing",
+}
+# CSV errors name the table file inside the folder
+BAD_CSV = {
+    "csv_bad_number": ("hosts.csv", "capacity (data row 2): must be a number (got 'lots')"),
+    "csv_bad_param": ("params.csv", "rounds_ratio: must be a number (got 'four')"),
+    "csv_missing_column": ("hosts.csv", "column 'cloud_cost' is missing (columns: id, capacity)"),
+    "csv_unknown_device": ("links.csv", "device (data row 3): unknown device id (got 'd9')"),
+}
+
+
+def test_every_bad_file_is_listed():
+    listed = set(BAD_FILES) | set(BAD_CSV)
+    assert {p.name for p in BAD.iterdir()} == listed
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_message(name):
+    path = BAD / name
+    with pytest.raises(InstanceError) as info:
+        load_instance(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert BAD_FILES[name] in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CSV))
+def test_bad_csv_message(name):
+    table, expected = BAD_CSV[name]
+    with pytest.raises(InstanceError) as info:
+        load_instance(BAD / name)
+    assert str(info.value) == f"{BAD / name / table}: {expected}"
+
+
+@pytest.mark.parametrize("fmt", ["native", "authors", "csv", "sscflp"])
+def test_missing_file(tmp_path, fmt):
+    with pytest.raises(InstanceError, match=r"no such file|missing"):
+        load_instance(tmp_path / "nope", format=fmt)
+
+
+def test_unknown_format_name(tmp_path):
+    with pytest.raises(InstanceError, match="unknown format"):
+        load_instance(BAD / "empty.txt", format="xml")
+
+
+# ------------------------------------------------------------------ round trips
+def _write_read(inst, path, fmt):
+    save_instance(inst, path, format=fmt)
+    assert detect_format(path) == fmt
+    return load_instance(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inst=instances(max_hosts=4, max_devices=6, ids=True, coords=True, integral=False))
+def test_native_round_trip(tmp_path, inst):
+    back = _write_read(inst, tmp_path / "x.json", "native")
+    assert back == inst
+    assert np.array_equal(back.host_xy, inst.host_xy) and np.array_equal(back.device_xy, inst.device_xy)
+    assert back.participation_ratio == inst.participation_ratio
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inst=instances(max_hosts=4, max_devices=6, ids=True, coords=True, integral=False))
+def test_csv_round_trip(tmp_path, inst):
+    back = _write_read(inst, tmp_path / "folder", "csv")
+    assert back == inst
+    assert np.array_equal(back.device_xy, inst.device_xy)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inst=instances(max_hosts=4, max_devices=6, integral=False))
+def test_authors_round_trip(tmp_path, inst):
+    back = _write_read(inst, tmp_path / "a.json", "authors")
+    assert back == inst  # default ids; missing links written as null
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inst=instances(max_hosts=4, max_devices=6, sparse=False, integral=False))
+def test_sscflp_round_trip(tmp_path, inst):
+    inst = inst.replace(min_participants=inst.n_devices, participation_ratio=None, rounds_ratio=1)
+    back = _write_read(inst, tmp_path / "p.txt", "sscflp")
+    assert back == inst
+
+
+def test_sscflp_writer_refuses_what_it_cannot_hold(tmp_path, tiny):
+    with pytest.raises(InstanceError, match="p = 1"):
+        save_instance(tiny, tmp_path / "t.txt")
+    assert not (tmp_path / "t.txt").exists()
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_authors_format_keeps_seed_and_reads_authors_keys(tmp_path):
+    inst = hflopt.random_instance(3, 7, participation=0.7, rounds=4, seed=11)
+    path = tmp_path / "a.json"
+    save_instance(inst, path, format="authors")
+    obj = json.loads(path.read_text())
+    assert list(obj) == ["seed", "capacities", "workload", "device_costs", "edge_costs",
+                         "participation_ratio", "local_to_global_ratio"]
+    assert obj["seed"] == 11 and obj["local_to_global_ratio"] == 4
+    assert len(obj["device_costs"]) == 7 and len(obj["device_costs"][0]) == 3
+    back = load_instance(path)
+    assert back == inst and back.metadata["seed"] == 11
+
+
+def test_native_file_validates_against_shipped_schema(tmp_path, tiny):
+    import jsonschema
+
+    from hflopt.io import native
+
+    path = tmp_path / "n.json"
+    save_instance(tiny, path)
+    jsonschema.validate(json.loads(path.read_text()), native.schema())
+
+
+def test_save_refuses_unknown_extension(tmp_path, tiny):
+    with pytest.raises(InstanceError, match="extension"):
+        save_instance(tiny, tmp_path / "x.xlsx")
+
+
+def test_failed_write_leaves_previous_file_intact(tmp_path, tiny, monkeypatch):
+    path = tmp_path / "x.json"
+    save_instance(tiny, path)
+    before = path.read_bytes()
+    from hflopt.io import native
+
+    def boom(_inst):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(native, "to_obj", boom)
+    with pytest.raises(RuntimeError):
+        save_instance(tiny, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_format_override(tmp_path, tiny):
+    path = tmp_path / "instance.data"
+    save_instance(tiny, path, format="native")
+    assert load_instance(path, format="native") == tiny
+    with pytest.raises(InstanceError):
+        load_instance(path, format="sscflp")
+
+
+# -------------------------------------------------------------- real SSCFLP files
+def test_holmberg_files_with_nul_padding_and_trailing_bytes():
+    folder = need(HOLMBERG)
+    p10 = (folder / "p10").read_bytes()
+    assert b"\0" in p10  # the real files are padded
+    inst = load_instance(folder / "p10")
+    assert (inst.n_hosts, inst.n_devices) == (10, 50)
+    assert inst.min_participants == 50 and inst.rounds_ratio == 1 and inst.is_dense
+    p47 = (folder / "p47").read_bytes()
+    assert p47.split(b"\0", 1)[1].strip(b"\0")  # junk after the padding
+    assert load_instance(folder / "p47").n_devices == 90
+
+
+def test_sscflp_layout_row_per_facility(tmp_path):
+    # 2 facilities, 3 customers; facility 1's row is 7 8 9
+    path = tmp_path / "mini"
+    path.write_bytes(b"2 3\n10 100.\n20 200.\n1. 2. 3.\n1 2 3\n7 8 9\n\0\0\0\0")
+    inst = load_instance(path)
+    assert inst.capacity.tolist() == [10, 20]
+    assert inst.edge_cost.tolist() == [100, 200]
+    assert inst.workload.tolist() == [1, 2, 3]
+    assert inst.dense_costs().tolist() == [[1, 7], [2, 8], [3, 9]]
+
+
+@pytest.mark.parametrize("content", [b"", b"\0\0\0"])
+def test_empty_sscflp(tmp_path, content):
+    path = tmp_path / "e"
+    path.write_bytes(content)
+    with pytest.raises(InstanceError):
+        load_instance(path, format="sscflp")
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_garbage_never_crashes(blob):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "blob"
+        path.write_bytes(blob)
+        for fmt in (None, "sscflp", "native", "authors"):
+            try:
+                load_instance(path, format=fmt)
+            except InstanceError as exc:
+                assert "\n" not in str(exc)
