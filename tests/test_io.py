@@ -158,13 +158,13 @@ def test_authors_format_keeps_seed_and_reads_authors_keys(tmp_path):
 
 
 def test_native_file_validates_against_shipped_schema(tmp_path, tiny):
-    import jsonschema
+    import jsonschema_rs
 
     from hflopt.io import native
 
     path = tmp_path / "n.json"
     save_instance(tiny, path)
-    jsonschema.validate(json.loads(path.read_text()), native.schema())
+    jsonschema_rs.validator_for(native.schema()).validate(json.loads(path.read_text()))
 
 
 def test_save_refuses_unknown_extension(tmp_path, tiny):
@@ -241,3 +241,30 @@ def test_garbage_never_crashes(blob):
                 load_instance(path, format=fmt)
             except InstanceError as exc:
                 assert "\n" not in str(exc)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=True) | st.text(max_size=3),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=12,
+)
+skeleton_keys = st.sampled_from([
+    "format", "version", "hosts", "devices", "links", "capacities", "workload", "device_costs",
+    "edge_costs", "participation_ratio", "local_to_global_ratio", "id", "capacity", "cloud_cost",
+])
+
+
+@given(st.dictionaries(skeleton_keys, json_values, max_size=6), st.sampled_from(["native", "authors", None]))
+@settings(max_examples=300, deadline=None)
+def test_malformed_json_documents_never_crash(doc, fmt):
+    import tempfile
+
+    if fmt == "native":
+        doc = {"format": "hflopt-instance", "version": 1, **doc}
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "doc.json"
+        path.write_text(json.dumps(doc))
+        try:
+            load_instance(path, format=fmt)
+        except InstanceError as exc:
+            assert "\n" not in str(exc)

@@ -129,50 +129,68 @@ def rename_field(err: InstanceError, mapping: dict[str, str], source: str) -> In
     return new
 
 
-def schema_error(exc: Any, source: str) -> InstanceError:
-    """Turn a jsonschema ValidationError into an InstanceError naming the field."""
-    best = exc
-    try:
-        from jsonschema.exceptions import best_match
+def check_schema(validator: Any, obj: Any, source: str) -> None:
+    """Validate ``obj`` with a compiled jsonschema-rs validator.
 
-        best = best_match([exc]) or exc
-    except ImportError:  # pragma: no cover - jsonschema is a dependency
-        pass
+    Raises a :class:`FormatError` naming the field (a JSON path such as
+    ``hosts.capacity[3]``), what is wrong and the value. jsonschema-rs checks a
+    million-entry document in a few hundredths of a second.
+    """
+    if validator.is_valid(obj):
+        return
+    err = next(iter(validator.iter_errors(obj)))
     path = ""
-    for part in best.absolute_path:
+    for part in err.instance_path:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    field = path or None
-    if best.validator == "required":
-        have = best.instance if isinstance(best.instance, dict) else {}
-        missing = [k for k in best.validator_value if k not in have]
-        name = f"{path}.{missing[0]}" if path and missing else (missing[0] if missing else path)
-        return FormatError("required field is missing", field=name, source=source)
-    value = best.instance
+    kind = err.kind
+    name = type(kind).__name__
+    if name == "Required":
+        missing = kind.property
+        return_field = f"{path}.{missing}" if path else str(missing)
+        raise FormatError("required field is missing", field=return_field, source=source)
+    if name == "AdditionalProperties":
+        extra = ", ".join(map(str, kind.unexpected))
+        raise FormatError(f"unknown field(s) {extra}", field=path or None, source=source)
+    value = _lookup(obj, err.instance_path, err.instance)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FormatError("must be a finite number >= 0", field=path or None, value=value, source=source)
+    message = _schema_message(name, kind, err.message)
     if isinstance(value, (dict, list)):
-        return FormatError(_schema_message(best), field=field, source=source)
-    return FormatError(_schema_message(best), field=field, value=value, source=source)
+        raise FormatError(message, field=path or None, source=source)
+    raise FormatError(message, field=path or None, value=value, source=source)
 
 
-def _schema_message(err: Any) -> str:
-    v, sv = err.validator, err.validator_value
-    if v == "minimum":
-        return f"must be >= {sv}"
-    if v == "exclusiveMinimum":
-        return f"must be > {sv}"
-    if v == "maximum":
-        return f"must be <= {sv}"
-    if v == "type":
-        kinds = sv if isinstance(sv, list) else [sv]
+def _lookup(obj: Any, path: Any, default: Any) -> Any:
+    """The value at a JSON path in ``obj`` (jsonschema-rs reports NaN as None)."""
+    try:
+        for part in path:
+            obj = obj[part]
+    except (KeyError, IndexError, TypeError):
+        return default
+    return obj
+
+
+def compile_schema(schema: dict[str, Any]) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(schema)
+
+
+def _schema_message(name: str, kind: Any, default: str) -> str:
+    if name == "Minimum":
+        return f"must be >= {num(kind.limit)}"
+    if name == "ExclusiveMinimum":
+        return f"must be > {num(kind.limit)}"
+    if name == "Maximum":
+        return f"must be <= {num(kind.limit)}"
+    if name == "Type":
+        kinds = [str(t).lower() for t in kind.types]
         return "must be " + " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
-    if v == "const":
-        return f"must be {sv!r}"
-    if v == "enum":
-        return "must be one of " + ", ".join(repr(s) for s in sv)
-    if v == "additionalProperties":
-        return err.message
-    if v == "minItems":
-        return f"must have at least {sv} entries"
-    return err.message
+    if name == "Constant":
+        return f"must be {getattr(kind, 'expected_value', default)!r}"
+    if name == "MinItems":
+        return f"must have at least {kind.limit} entries"
+    return default
 
 
 _TYPE_WORDS = {

@@ -19,7 +19,7 @@ import numpy as np
 
 from hflopt.errors import InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import nums, parse_json, read_text, rename_field, schema_error, write_text_atomic
+from hflopt.io._common import check_schema, compile_schema, nums, parse_json, read_text, rename_field, write_text_atomic
 
 _FIELDS = {
     "capacity": "capacities",
@@ -41,10 +41,7 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    import jsonschema
-
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
+    return compile_schema(schema())
 
 
 def sniff(obj: Any) -> bool:
@@ -56,9 +53,7 @@ def read(path: Path, source: str) -> Instance:
 
 
 def from_obj(obj: Any, source: str, default_name: str = "") -> Instance:
-    err = next(iter(_validator().iter_errors(obj)), None)
-    if err is not None:
-        raise schema_error(err, source)
+    check_schema(_validator(), obj, source)
     n, m = len(obj["workload"]), len(obj["capacities"])
     rows = obj["device_costs"]
     if len(rows) != n:

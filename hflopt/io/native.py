@@ -27,7 +27,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import dumps_json, nums, parse_json, read_text, schema_error, write_text_atomic
+from hflopt.io._common import check_schema, compile_schema, dumps_json, nums, parse_json, read_text, write_text_atomic
 from hflopt.io._tables import instance_from_columns
 
 FORMAT_TAG = "hflopt-instance"
@@ -56,10 +56,7 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    import jsonschema
-
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
+    return compile_schema(schema())
 
 
 def sniff(obj: Any) -> bool:
@@ -76,9 +73,7 @@ def from_obj(obj: Any, source: str, default_name: str = "") -> Instance:
             f"unsupported version (this hflopt reads version {VERSION})",
             field="version", value=obj.get("version"), source=source,
         )
-    err = next(iter(_validator().iter_errors(obj)), None)
-    if err is not None:
-        raise schema_error(err, source)
+    check_schema(_validator(), obj, source)
     hosts, devices, links = obj["hosts"], obj["devices"], obj["links"]
     for table, key, ref in (
         (hosts, "capacity", "id"), (hosts, "cloud_cost", "id"), (hosts, "x", "id"), (hosts, "y", "id"),
