@@ -19,9 +19,15 @@ from hflopt.errors import (
     SolverError,
     SolverNotAvailableError,
 )
-from hflopt.generators import random_instance
+from hflopt.generators import (
+    clustered_instance,
+    geometric_instance,
+    instance_from_points,
+    random_instance,
+)
 from hflopt.instance import Instance
 from hflopt.io import detect_format, load_instance, save_instance
+from hflopt.io.graphs import instance_from_graph, read_graph  # also registers graph file formats
 from hflopt.solution import Result, Solution, Status
 from hflopt.solvers import Progress, method_names, solve
 
@@ -31,24 +37,29 @@ load = load_instance
 save = save_instance
 
 __all__ = [
-    "Instance",
-    "Solution",
-    "Result",
-    "Status",
-    "Progress",
-    "solve",
-    "method_names",
-    "load",
-    "save",
-    "load_instance",
-    "save_instance",
-    "detect_format",
-    "random_instance",
-    "HfloptError",
-    "InstanceError",
     "FormatError",
+    "HfloptError",
+    "Instance",
+    "InstanceError",
+    "Progress",
+    "Result",
+    "Solution",
     "SolutionError",
     "SolverError",
     "SolverNotAvailableError",
+    "Status",
     "__version__",
+    "clustered_instance",
+    "detect_format",
+    "geometric_instance",
+    "instance_from_graph",
+    "instance_from_points",
+    "load",
+    "load_instance",
+    "method_names",
+    "random_instance",
+    "read_graph",
+    "save",
+    "save_instance",
+    "solve",
 ]

@@ -277,6 +277,351 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ generate
+_GEN_FLAGS = {
+    "participation_ratio": "--participation",
+    "min_participants": "--participation",
+    "rounds_ratio": "--rounds",
+    "link_costs": "--link-costs",
+    "k": "-k",
+}
+
+
+def _number_or_text(text: str) -> float | str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(value):
+        return text
+    return value
+
+
+def _add_output_args(p: argparse.ArgumentParser, *, seed: bool = True) -> None:
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--output", required=True, metavar="OUT",
+                     help="file to write (.json -> native; no extension -> csv folder; .txt/.dat -> sscflp)")
+    out.add_argument("--to", "--format", dest="to", metavar="FORMAT",
+                     help="output format: native, authors, csv, sscflp (default: from the extension)")
+    out.add_argument("--name", help="instance name (default: generator, sizes and seed)")
+    out.add_argument("--plot", metavar="MAP.png", help="also draw the instance map to an image file")
+    if seed:
+        out.add_argument("-s", "--seed", type=int, metavar="S",
+                         help="random seed; the same seed and parameters give a byte-identical file "
+                              "(default: drawn and reported)")
+
+
+def _add_common_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-p", "--participation", type=float, default=1.0, metavar="P",
+                   help="participation ratio p, T = floor(p N) (default 1)")
+    p.add_argument("-l", "--rounds", type=float, default=1, metavar="L",
+                   help="local rounds per global round l (default 1)")
+
+
+def _add_geometric_args(p: argparse.ArgumentParser, *, clustered: bool) -> None:
+    from hflopt.generators import LAYOUTS, WORKLOAD_DISTRIBUTIONS
+
+    p.add_argument("--hosts", "-e", type=int, required=True, metavar="M", help="number of hosts")
+    p.add_argument("--devices", "-d", type=int, required=True, metavar="N", help="number of devices")
+    p.add_argument("--region", type=float, nargs=2, default=(100.0, 100.0), metavar=("W", "H"),
+                   help="width and height of the region in km (default 100 100)")
+    if not clustered:
+        p.add_argument("--layout", choices=LAYOUTS, default="uniform",
+                       help="uniform points, or Gaussian clusters (default uniform)")
+    p.add_argument("--clusters", type=int, default=5, metavar="C", help="number of clusters (default 5)")
+    p.add_argument("--cluster-std", type=float, default=None, metavar="KM",
+                   help="standard deviation of a cluster per axis (default 5%% of the region's "
+                        "smaller side)")
+    p.add_argument("--cost-per-km", type=float, default=1.0, metavar="X",
+                   help="link cost per km of distance (default 1)")
+    p.add_argument("--hop-cost", type=float, default=0.0, metavar="X",
+                   help="constant added to every link cost (default 0)")
+    p.add_argument("--cloud-cost", type=float, default=100.0, metavar="X",
+                   help="mean host-cloud cost C_e (default 100)")
+    p.add_argument("--cloud-cv", type=float, default=0.0, metavar="CV",
+                   help="coefficient of variation of C_e (uniform; default 0 = all equal)")
+    p.add_argument("--workload", choices=WORKLOAD_DISTRIBUTIONS, default="uniform",
+                   help="workload distribution (default uniform)")
+    p.add_argument("--workload-mean", type=float, default=10.0, metavar="X", help="mean workload (default 10)")
+    p.add_argument("--workload-cv", type=float, default=0.5, metavar="CV",
+                   help="coefficient of variation of workloads (default 0.5)")
+    p.add_argument("--tightness", type=float, default=1.5, metavar="X",
+                   help="total capacity / total workload (default 1.5)")
+    p.add_argument("--capacity-cv", type=float, default=0.0, metavar="CV",
+                   help="spread of host capacities (default 0 = equal)")
+    p.add_argument("-k", "--links-per-device", dest="k", type=int, metavar="K",
+                   help="only the K nearest hosts of each device get a link (sparse)")
+    p.add_argument("--max-distance", type=float, metavar="KM", help="no links longer than this")
+    p.add_argument("--decimals", type=int, metavar="D",
+                   help="round costs, workloads and capacities to D decimals (0 = whole numbers)")
+    _add_common_model_args(p)
+
+
+@command
+def _add_generate(sub: Any) -> None:
+    p = sub.add_parser(
+        "generate", help="generate an instance (random, geometric, clustered, graph, metr-la, ...)",
+        description="Generate an instance and write it in any supported format. Generators: "
+        "random (the LCN 2024 authors' distributions), geometric and clustered (points in a "
+        "region, costs from distances), graph (a GraphML/GML/edge-list network, shortest-path "
+        "costs), metr-la (sensor locations, k-means edge sites) and metr-la-study (the paper's "
+        "20-sensor, 4-cluster study). Same seed and parameters give a byte-identical file.",
+    )
+    kinds = p.add_subparsers(dest="kind", metavar="KIND")
+    kinds.required = True
+
+    r = kinds.add_parser("random", help="the authors' random generator (uniform integers)",
+                         description="The LCN 2024 authors' generator; their flag letters work.")
+    r.add_argument("-e", "--hosts", type=int, required=True, metavar="M", help="number of hosts")
+    r.add_argument("-d", "--devices", type=int, required=True, metavar="N", help="number of devices")
+    r.add_argument("-p", "--participation", type=float, default=1.0, metavar="P",
+                   help="participation ratio (default 1)")
+    r.add_argument("-l", "--rounds", type=float, default=1, metavar="L",
+                   help="local rounds per global round (default 1)")
+    r.add_argument("-C", "--max-capacity", type=float, default=None, metavar="C",
+                   help="capacities U{0..C} (default 100; see --runtime-capacity)")
+    r.add_argument("-D", "--max-workload", type=int, default=10, metavar="DMAX",
+                   help="workloads U{0..DMAX} (default 10)")
+    r.add_argument("--min-cost", type=int, default=0, help="smallest cost (default 0)")
+    r.add_argument("--max-cost", type=int, default=10, help="largest cost (default 10)")
+    r.add_argument("--zero-cost-lan", action="store_true",
+                   help="each device: cost 0 to one random host, 1 to the others")
+    r.add_argument("--runtime-capacity", action="store_true",
+                   help="C = 10 N DMAX / M, as in the authors' runtime study")
+    _add_output_args(r)
+    r.set_defaults(handler=_cmd_generate)
+
+    g = kinds.add_parser("geometric", help="hosts and devices in a 2-D region, costs from distances")
+    _add_geometric_args(g, clustered=False)
+    _add_output_args(g)
+    g.set_defaults(handler=_cmd_generate)
+
+    c = kinds.add_parser("clustered", help="geometric, with devices and hosts in Gaussian clusters")
+    _add_geometric_args(c, clustered=True)
+    _add_output_args(c)
+    c.set_defaults(handler=_cmd_generate)
+
+    gr = kinds.add_parser(
+        "graph", help="a network graph file (GraphML, GML, edge list); shortest-path costs",
+        description="Costs are shortest-path lengths in the graph. Hosts and devices come from "
+        "--hosts/--devices or from node attributes (role=host/device, capacity, workload).")
+    gr.add_argument("graph", metavar="FILE", help="graph file (.graphml, .gml, .edgelist, .edges)")
+    gr.add_argument("--graph-format", choices=("graphml", "gml", "edgelist"),
+                    help="graph file format (default: from the extension)")
+    gr.add_argument("--hosts", metavar="NODES", help="comma-separated host nodes (default: by role)")
+    gr.add_argument("--devices", metavar="NODES",
+                    help="comma-separated device nodes (default: by role); 'rest' = all non-hosts")
+    gr.add_argument("--capacity", default="capacity", metavar="ATTR|X",
+                    help="node attribute with host capacities, or one number (default: capacity)")
+    gr.add_argument("--workload", default="workload", metavar="ATTR|X",
+                    help="node attribute with device workloads, or one number (default: workload)")
+    gr.add_argument("--cloud", metavar="NODE|X",
+                    help="cloud node (C_e = shortest path to it) or one cost for every host "
+                         "(default: graph attribute 'cloud', else host attribute cloud_cost, else 0)")
+    gr.add_argument("--weight", default="weight", metavar="ATTR",
+                    help="edge attribute with the weights (default: weight); 'none' = hop count")
+    gr.add_argument("-k", "--links-per-device", dest="k", type=int, metavar="K",
+                    help="only the K nearest hosts of each device get a link")
+    gr.add_argument("--cutoff", type=float, metavar="X", help="no links longer than this")
+    gr.add_argument("--on-unreachable", choices=("warn", "error"), default="warn",
+                    help="devices that reach no host: warn (default) or fail")
+    gr.add_argument("-p", "--participation", type=float, metavar="P",
+                    help="participation ratio (default: graph attribute, else 1)")
+    gr.add_argument("-l", "--rounds", type=float, metavar="L",
+                    help="local rounds per global round (default: graph attribute, else 1)")
+    _add_output_args(gr, seed=False)
+    gr.set_defaults(handler=_cmd_generate)
+
+    from hflopt.generators import WORKLOAD_DISTRIBUTIONS
+
+    ml = kinds.add_parser(
+        "metr-la", help="sensors from a locations CSV as devices, k-means edge sites as hosts",
+        description="Sensors (e.g. METR-LA's graph_sensor_locations.csv: sensor_id, latitude, "
+        "longitude) become devices; M edge sites are placed by seeded k-means.")
+    ml.add_argument("locations", metavar="CSV", help="sensor locations CSV")
+    ml.add_argument("--sites", type=int, required=True, metavar="M", help="number of edge sites (hosts)")
+    ml.add_argument("--sensors", metavar="FILE", help="only the sensors listed in this subset file")
+    ml.add_argument("--cluster-by", choices=("position", "longitude"), default="position",
+                    help="k-means on 2-D position or on longitude only (the paper) (default position)")
+    ml.add_argument("--link-costs", choices=("distance", "lan"), default="distance",
+                    help="great-circle distance costs, or 0 to the own site and 1 to others")
+    ml.add_argument("--cost-per-km", type=float, default=1.0, metavar="X", help="(default 1)")
+    ml.add_argument("--hop-cost", type=float, default=0.0, metavar="X", help="(default 0)")
+    ml.add_argument("--cloud-cost", type=float, default=1.0, metavar="X", help="C_e of every site (default 1)")
+    ml.add_argument("--capacities", metavar="R1,R2,...", help="one capacity per site (west to east)")
+    ml.add_argument("--tightness", type=float, default=1.5, metavar="X",
+                    help="total capacity / total workload when --capacities is not given (default 1.5)")
+    ml.add_argument("--workload", default="uniform", metavar="DIST|COLUMN|X",
+                    help=f"{', '.join(WORKLOAD_DISTRIBUTIONS)}, a column of the CSV, or one number")
+    ml.add_argument("--workload-mean", type=float, default=10.0, metavar="X", help="(default 10)")
+    ml.add_argument("--workload-cv", type=float, default=0.5, metavar="CV", help="(default 0.5)")
+    ml.add_argument("-k", "--links-per-device", dest="k", type=int, metavar="K",
+                    help="only the K nearest sites of each sensor get a link")
+    ml.add_argument("--decimals", type=int, metavar="D", help="round costs, workloads, capacities")
+    _add_common_model_args(ml)
+    _add_output_args(ml)
+    ml.set_defaults(handler=_cmd_generate)
+
+    st = kinds.add_parser(
+        "metr-la-study", help="the paper's 20-sensor, 4-cluster METR-LA study",
+        description="Rebuild the LCN 2024 METR-LA study from its sensor subset file "
+        "(clusters.dat): one host per cluster, capacities 40,120,40,120, zero-cost LAN, "
+        "unit cloud costs, p = 1, l = 4, workloads U{0..floor(1.7 sum(R) / N)}.")
+    st.add_argument("subset", metavar="FILE", help="the study's sensor file (clusters.dat)")
+    st.add_argument("--locations", metavar="CSV",
+                    help="sensor locations CSV: re-run the paper's k-means and report whether the "
+                         "clusters match")
+    st.add_argument("--capacities", default="40,120,40,120", metavar="R1,R2,...",
+                    help="one capacity per cluster (default 40,120,40,120)")
+    st.add_argument("--link-costs", choices=("lan", "distance"), default="lan",
+                    help="zero-cost LAN (the paper) or great-circle km")
+    st.add_argument("-D", "--max-workload", type=int, metavar="DMAX",
+                    help="workloads U{0..DMAX} (default floor(1.7 sum(R) / N))")
+    st.add_argument("-p", "--participation", type=float, default=1.0, metavar="P", help="(default 1)")
+    st.add_argument("-l", "--rounds", type=float, default=4, metavar="L", help="(default 4)")
+    _add_output_args(st)
+    st.set_defaults(handler=_cmd_generate)
+
+
+def _node_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _number_list(text: str | None, flag: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise UsageError(f"{flag}: expected comma-separated numbers, got {text!r}") from None
+
+
+def _generate_graph(args: argparse.Namespace) -> Any:
+    import warnings
+
+    from hflopt.io.graphs import UnreachableDevicesWarning, instance_from_graph, read_graph
+
+    G = read_graph(args.graph, args.graph_format)
+    hosts = _node_list(args.hosts)
+    devices = _node_list(args.devices)
+    if devices == ["rest"]:
+        if hosts is None:
+            raise UsageError("--devices rest needs --hosts")
+        devices = [v for v in G.nodes if str(v) not in set(hosts) and v != args.cloud]
+    kwargs: dict[str, Any] = {}
+    if args.participation is not None:
+        kwargs["participation_ratio"] = args.participation
+    if args.rounds is not None:
+        kwargs["rounds_ratio"] = args.rounds
+    cloud: Any = None
+    cloud_node = None
+    if args.cloud is not None:
+        if args.cloud in G:
+            cloud_node = args.cloud
+        else:
+            cloud = _number_or_text(args.cloud)
+            if isinstance(cloud, str):
+                raise UsageError(f"--cloud: {args.cloud!r} is neither a node of the graph nor a number")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnreachableDevicesWarning)
+        inst = instance_from_graph(
+            G, hosts=hosts, devices=devices, cloud=cloud, cloud_node=cloud_node,
+            weight=None if args.weight.lower() == "none" else args.weight,
+            capacity=_number_or_text(args.capacity), workload=_number_or_text(args.workload),
+            k=args.k, cutoff=args.cutoff, on_unreachable=args.on_unreachable,
+            name=args.name or str(G.graph.get("name") or Path(args.graph).stem), **kwargs,
+        )
+    for w in caught:
+        if issubclass(w.category, UnreachableDevicesWarning):
+            _err(f"warning: {args.graph}: {w.message}")
+    return inst
+
+
+def _generate(args: argparse.Namespace) -> Any:
+    from hflopt import generators, metrla
+
+    kind = args.kind
+    if kind == "random":
+        cap = args.max_capacity
+        if args.runtime_capacity:
+            if cap is not None:
+                raise UsageError("give either -C/--max-capacity or --runtime-capacity")
+            cap = generators.authors_runtime_capacity(args.devices, args.hosts, args.max_workload)
+        return generators.random_instance(
+            args.hosts, args.devices, participation=args.participation, rounds=args.rounds,
+            max_capacity=100 if cap is None else cap, max_workload=args.max_workload,
+            min_cost=args.min_cost, max_cost=args.max_cost, zero_cost_lan=args.zero_cost_lan,
+            seed=args.seed, name=args.name,
+        )
+    if kind in ("geometric", "clustered"):
+        options = {
+            "region": tuple(args.region), "clusters": args.clusters, "cost_per_km": args.cost_per_km,
+            "hop_cost": args.hop_cost, "cloud_cost": args.cloud_cost, "cloud_cv": args.cloud_cv,
+            "workload": args.workload, "workload_mean": args.workload_mean,
+            "workload_cv": args.workload_cv, "tightness": args.tightness,
+            "capacity_cv": args.capacity_cv, "k": args.k, "max_distance": args.max_distance,
+            "decimals": args.decimals, "participation": args.participation, "rounds": args.rounds,
+            "seed": args.seed, "name": args.name,
+        }
+        if kind == "clustered":
+            return generators.clustered_instance(args.hosts, args.devices, cluster_std=args.cluster_std,
+                                                 **options)
+        if args.cluster_std is not None:
+            options["cluster_std"] = args.cluster_std
+        elif args.layout == "clusters":
+            options["cluster_std"] = 0.05 * min(args.region)
+        return generators.geometric_instance(args.hosts, args.devices, layout=args.layout, **options)
+    if kind == "graph":
+        return _generate_graph(args)
+    if kind == "metr-la":
+        seed = args.seed if args.seed is not None else 0
+        return metrla.sensor_instance(
+            args.locations, args.sites, sensors=args.sensors, cluster_by=args.cluster_by,
+            link_costs=args.link_costs, cost_per_km=args.cost_per_km, hop_cost=args.hop_cost,
+            cloud_cost=args.cloud_cost, capacities=_number_list(args.capacities, "--capacities"),
+            tightness=args.tightness, workload=_number_or_text(args.workload),
+            workload_mean=args.workload_mean, workload_cv=args.workload_cv, k=args.k,
+            decimals=args.decimals, participation=args.participation, rounds=args.rounds,
+            seed=seed, name=args.name,
+        )
+    seed = args.seed if args.seed is not None else 0
+    return metrla.paper_study(
+        args.subset, locations=args.locations, capacities=_number_list(args.capacities, "--capacities"),
+        link_costs=args.link_costs, max_workload=args.max_workload, participation=args.participation,
+        rounds=args.rounds, seed=seed, name=args.name or "metr-la-study",
+    )
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from hflopt.io import save_instance
+
+    _check_output_path(args.output)
+    _check_output_path(args.plot)
+    try:
+        instance = _generate(args)
+    except InstanceError as exc:
+        field = exc.field
+        if field and not exc.source:
+            head = field.split("[", 1)[0]
+            flag = _GEN_FLAGS.get(head) or (f"--{head.replace('_', '-')}" if head in vars(args) else None)
+            if flag:
+                field = flag + field[len(head):]
+        raise type(exc)(exc.message, field=field, value=exc.value, source=exc.source) from None
+    fmt = save_instance(instance, args.output, format=args.to)
+    seed = instance.metadata.get("seed")
+    print(f"wrote {args.output} ({fmt}: {instance.n_hosts} hosts, {instance.n_devices} devices, "
+          f"{instance.n_links} links, T = {instance.min_participants}, l = {instance.rounds_ratio:g}"
+          f"{f'; seed {seed}' if seed is not None else ''})")
+    if args.plot:
+        from hflopt.plotting import save_instance_map
+
+        save_instance_map(instance, args.plot, title=None)
+        print(f"instance map written to {args.plot}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------ main
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
