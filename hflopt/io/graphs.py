@@ -702,7 +702,13 @@ def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
 def _reader(fmt: str) -> Callable[[Path, str], Instance]:
     def read(path: Path, source: str) -> Instance:
         G = read_graph(path, fmt)
-        return instance_from_graph(G, name=str(G.graph.get("name") or path.stem))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnreachableDevicesWarning)
+            inst = instance_from_graph(G, name=str(G.graph.get("name") or path.stem))
+        for w in caught:  # re-issue, naming the file
+            text = f"{source}: {w.message}" if issubclass(w.category, UnreachableDevicesWarning) else w.message
+            warnings.warn(text, w.category, stacklevel=3)
+        return inst
 
     read.__doc__ = f"Read a {fmt} graph file as an instance (roles and values from node attributes)."
     return read
