@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -643,8 +644,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hflopt`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_hook = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         return int(args.handler(args))
+    except BrokenPipeError:  # e.g. `hflopt solve ... | head`: the reader went away
+        _silence_stdout()
+        return EXIT_OK
     except (InstanceError, UsageError, SolverError) as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -659,6 +665,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_SOLVER_ERROR
+    finally:
+        warnings.showwarning = previous_hook
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: Any = None) -> None:
+    """Warnings on the command line: one line, no source code."""
+    _err(f"warning: {message}")
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that exiting does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
