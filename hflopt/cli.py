@@ -130,8 +130,8 @@ def _add_solve(sub: Any) -> None:
     p = sub.add_parser("solve", help="solve an instance file",
                        description="Solve an HFLOP instance and print a summary.")
     p.add_argument("file", help="instance file (or folder of CSV tables)")
-    p.add_argument("--method", "-m", default="exact", choices=sorted(METHODS),
-                   help="solution method (default: exact)")
+    p.add_argument("--method", "-m", default="auto", choices=sorted(METHODS),
+                   help="solution method (default: auto = heuristic + bound, exact when it fits)")
     p.add_argument("--time-limit", "-t", type=_positive_float, metavar="S",
                    help="stop after S seconds with the best solution found")
     p.add_argument("--gap", type=_nonneg_float, default=0.0, metavar="G",

@@ -47,8 +47,12 @@ def method_names() -> dict[str, str]:
     return dict(_DESCRIPTIONS)
 
 
-def solve(instance: Instance, method: str = "exact", **options: Any) -> Result:
+def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
     """Solve ``instance`` with ``method`` and return a :class:`~hflopt.Result`.
+
+    The default ``"auto"`` runs the Lagrangian heuristic with its certified
+    bound and, when the instance is small enough for the time budget, the
+    exact solver warm-started with the best heuristic solution.
 
     Common options: ``time_limit`` (seconds), ``gap`` (relative, default 0),
     ``solver`` (Pyomo solver name, default ``"highs"``), ``variant``
@@ -78,6 +82,27 @@ def _register_builtin() -> None:
 
     register("exact", "exact MILP through Pyomo (HiGHS by default; any Pyomo solver)")(solve_pyomo)
     register("pyomo", "the Pyomo reference model, any Pyomo solver")(solve_pyomo)
+
+    from hflopt.solvers.auto import solve_auto
+    from hflopt.solvers.greedy import greedy_add_drop, greedy_cheapest, greedy_pack
+    from hflopt.solvers.lagrangian import lagrangian
+    from hflopt.solvers.local_search import local_search, merge_search
+    from hflopt.solvers.sparse import solve_sparse
+
+    register("greedy", "capacity/fixed-cost/participation-aware ADD + regret assignment + DROP"
+             )(greedy_add_drop)
+    register("greedy-pack", "authors' baseline: fill hosts by decreasing capacity")(greedy_pack)
+    register("greedy-cheapest", "authors' baseline: cheapest host with room, prune to T"
+             )(greedy_cheapest)
+    register("merge-search", "authors' baseline: merge pairs of hosts by knapsack")(merge_search)
+    register("local-search", "shift/swap/exchange/open/close-host local search with perturbation"
+             )(local_search)
+    register("lagrangian", "Lagrangian bound + Lagrangian heuristic + local search (certified gap)"
+             )(lagrangian)
+    register("sparse", "each device's k cheapest links, widened where a Lagrangian check says so"
+             )(solve_sparse)
+    register("auto", "heuristic + bound, then exact warm-started when size and time allow"
+             )(solve_auto)
 
 
 _register_builtin()

@@ -1,0 +1,679 @@
+"""Local search for HFLOP.
+
+``merge-search`` (the authors' baseline)
+    Start from greedy cheapest-first (every device that fits assigned);
+    repeatedly take two open hosts and re-pack the union of their devices
+    into one of them with a greedy (Dantzig) knapsack; keep the merge when
+    it lowers the cost and at least T devices still participate; finally
+    prune to T.
+``local-search``
+    Start from the :func:`~hflopt.solvers.greedy.construct` solution (or a
+    warm start) and improve it with
+
+    - *shift*: move devices to cheaper hosts with room (batched: every
+      device's best improving move, accepted per host while capacity lasts);
+    - *swap participation*: replace expensive participants by cheaper
+      non-participants, and drop participants beyond T;
+    - *exchange*: two devices on different hosts swap hosts when a cheaper
+      move is blocked by capacity;
+    - *close host*: close an open host and re-assign its devices;
+    - *open host*: open a closed host whose knapsack of cheaper devices pays
+      its fixed cost, optionally followed by closing another host (host swap);
+    - *perturbation*: when none of these improves, close random hosts and
+      repair (iterated local search), keeping the best solution.
+
+    Loads, counts and per-device costs are kept in numpy arrays and updated
+    incrementally; moves are evaluated on whole arrays. The search is
+    deterministic for a given ``seed``, stops at ``time_limit`` or after
+    ``max_no_improve`` perturbations without improvement.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from hflopt.instance import Instance
+from hflopt.solution import Result, Solution
+from hflopt.solvers._common import Deadline, Progress, ProgressCallback, finish, infeasibility_reason
+from hflopt.solvers.greedy import (
+    LinkData,
+    assign_greedy,
+    construct,
+    first_per_group,
+    grouped_cumsum,
+    link_data,
+    lp_knapsack,
+    prune_to,
+)
+
+__all__ = ["SearchState", "improve", "local_search", "merge_search"]
+
+_EPS = 1e-9
+
+
+class SearchState:
+    """A solution with incremental bookkeeping (loads, counts, costs)."""
+
+    def __init__(self, data: LinkData, host_of: np.ndarray) -> None:
+        self.data = data
+        self.ho = np.array(host_of, dtype=np.int64)
+        part = np.flatnonzero(self.ho >= 0)
+        self.link = np.full(data.n, -1, dtype=np.int64)
+        if part.size:
+            self.link[part] = data.instance.link_index(part, self.ho[part])
+        self.cur = np.zeros(data.n)
+        self.cur[part] = data.a[self.link[part]]
+        self.load = np.bincount(self.ho[part], weights=data.D[part], minlength=data.m).astype(float)
+        self.count = np.bincount(self.ho[part], minlength=data.m).astype(np.int64)
+        self.n_part = int(part.size)
+        self.value = self._full_value()
+
+    def _full_value(self) -> float:
+        return float(self.data.f[self.count > 0].sum() + self.cur[self.ho >= 0].sum())
+
+    @property
+    def resid(self) -> np.ndarray:
+        return self.data.R - self.load
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return (self.ho.copy(), self.link.copy(), self.cur.copy(), self.load.copy(),
+                self.count.copy(), self.n_part, self.value)
+
+    def restore(self, snap: tuple[Any, ...]) -> None:
+        (self.ho, self.link, self.cur, self.load, self.count, self.n_part, self.value) = (
+            snap[0].copy(), snap[1].copy(), snap[2].copy(), snap[3].copy(), snap[4].copy(),
+            snap[5], snap[6])
+
+    def delta(self, devs: np.ndarray, links: np.ndarray) -> float:
+        """Objective change if ``devs`` took ``links`` (-1 = leave), without applying."""
+        d = self.data
+        old_h = self.ho[devs]
+        new_h = np.where(links >= 0, d.host[np.maximum(links, 0)], -1)
+        new_c = np.where(links >= 0, d.a[np.maximum(links, 0)], 0.0)
+        dc = float(new_c.sum() - self.cur[devs].sum())
+        hosts = np.unique(np.concatenate((old_h[old_h >= 0], new_h[new_h >= 0])))
+        if hosts.size:
+            cnt = self.count[hosts].copy()
+            lo = old_h >= 0
+            cnt -= np.bincount(np.searchsorted(hosts, old_h[lo]), minlength=hosts.size)
+            ln = new_h >= 0
+            cnt += np.bincount(np.searchsorted(hosts, new_h[ln]), minlength=hosts.size)
+            before = self.count[hosts] > 0
+            after = cnt > 0
+            dc += float(d.f[hosts][after & ~before].sum() - d.f[hosts][before & ~after].sum())
+        return dc
+
+    def apply(self, devs: np.ndarray, links: np.ndarray) -> float:
+        """Move ``devs`` to ``links`` (-1 = stop participating); return the objective change."""
+        if devs.size == 0:
+            return 0.0
+        dlt = self.delta(devs, links)
+        d = self.data
+        old_h = self.ho[devs]
+        lo = old_h >= 0
+        self.load -= np.bincount(old_h[lo], weights=d.D[devs[lo]], minlength=d.m)
+        self.count -= np.bincount(old_h[lo], minlength=d.m)
+        ln = links >= 0
+        new_h = np.where(ln, d.host[np.maximum(links, 0)], -1)
+        self.load += np.bincount(new_h[ln], weights=d.D[devs[ln]], minlength=d.m)
+        self.count += np.bincount(new_h[ln], minlength=d.m)
+        self.ho[devs] = new_h
+        self.link[devs] = links
+        self.cur[devs] = np.where(ln, d.a[np.maximum(links, 0)], 0.0)
+        self.n_part += int(ln.sum()) - int(lo.sum())
+        self.value += dlt
+        return dlt
+
+    def set_assignment(self, new_ho: np.ndarray) -> float:
+        """Adopt ``new_ho`` (only changed devices are touched); return the change."""
+        changed = np.flatnonzero(new_ho != self.ho)
+        if changed.size == 0:
+            return 0.0
+        nh = new_ho[changed]
+        links = np.full(changed.size, -1, dtype=np.int64)
+        on = nh >= 0
+        links[on] = self.data.instance.link_index(changed[on], nh[on])
+        return self.apply(changed, links)
+
+    def gain_of(self, new_ho: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """(change, devices, links) of adopting ``new_ho``, without applying."""
+        changed = np.flatnonzero(new_ho != self.ho)
+        nh = new_ho[changed]
+        links = np.full(changed.size, -1, dtype=np.int64)
+        on = nh >= 0
+        links[on] = self.data.instance.link_index(changed[on], nh[on])
+        return self.delta(changed, links), changed, links
+
+
+# ------------------------------------------------------------------------ moves
+def shift_pass(st: SearchState) -> float:
+    """Move participants to cheaper hosts with room (a batch of independent moves)."""
+    d = st.data
+    part = st.ho >= 0
+    if not part.any():
+        return 0.0
+    cheaper = d.a < st.cur[d.dev] - _EPS
+    cand = np.flatnonzero(cheaper & part[d.dev] & d.usable)
+    if cand.size == 0:
+        return 0.0
+    dv = d.dev[cand].astype(np.int64)
+    h = d.host[cand].astype(np.int64)
+    resid = st.resid
+    closed = st.count[h] == 0
+    dl = d.a[cand] - st.cur[dv] + np.where(closed, d.f[h], 0.0)
+    ok = (dl < -_EPS) & (d.D[dv] <= resid[h] + _EPS)
+    cand, dv, h, dl = cand[ok], dv[ok], h[ok], dl[ok]
+    if cand.size == 0:
+        return 0.0
+    o = np.lexsort((dl, dv))
+    first = first_per_group(dv[o])
+    sel = o[first]
+    cand, dv, h, dl = cand[sel], dv[sel], h[sel], dl[sel]
+    o = np.lexsort((dl, h))
+    hs = h[o]
+    cw = grouped_cumsum(hs, d.D[dv[o]])
+    acc = o[cw <= resid[hs] + _EPS * np.maximum(1.0, d.R[hs])]
+    # a closed host charged once per mover is conservative; keep only moves into open hosts
+    # or, for closed hosts, moves whose group still pays off as a whole
+    return st.apply(dv[acc], cand[acc]) if acc.size else 0.0
+
+
+def participation_pass(st: SearchState) -> float:
+    """Drop surplus participants; replace expensive participants by cheap non-participants."""
+    d = st.data
+    gain = 0.0
+    surplus = st.n_part - d.T
+    if surplus > 0:
+        part = np.flatnonzero(st.ho >= 0)
+        save = st.cur[part] + np.where(st.count[st.ho[part]] == 1, d.f[st.ho[part]], 0.0)
+        o = np.argsort(-save, kind="stable")[:surplus]
+        o = o[save[o] > _EPS]
+        if o.size:
+            devs = part[o]
+            dl = st.delta(devs, np.full(devs.size, -1, dtype=np.int64))
+            if dl < -_EPS:
+                gain += st.apply(devs, np.full(devs.size, -1, dtype=np.int64))
+    non = st.ho < 0
+    if not non.any() or st.n_part == 0:
+        return gain
+    # best insertion of each non-participant into an open host with room
+    cand = np.flatnonzero(non[d.dev] & d.usable & (st.count[d.host] > 0))
+    if cand.size == 0:
+        return gain
+    resid = st.resid
+    cand = cand[d.D[d.dev[cand]] <= resid[d.host[cand]] + _EPS]
+    maxcur = float(st.cur[st.ho >= 0].max())
+    cand = cand[d.a[cand] < maxcur - _EPS]
+    if cand.size == 0:
+        return gain
+    dv = d.dev[cand].astype(np.int64)
+    o = np.lexsort((d.a[cand], dv))
+    sel = o[first_per_group(dv[o])]
+    cand, dv = cand[sel], dv[sel]
+    h = d.host[cand].astype(np.int64)
+    o = np.lexsort((d.D[dv], d.a[cand], h))
+    hs = h[o]
+    ok = grouped_cumsum(hs, d.D[dv[o]]) <= resid[hs] + _EPS
+    ins = o[ok]
+    ins = ins[np.lexsort((d.D[dv[ins]], d.a[cand[ins]]))]
+    part = np.flatnonzero(st.ho >= 0)
+    o = np.lexsort((-d.D[part], -st.cur[part]))
+    rem = part[o]
+    npair = min(ins.size, rem.size)
+    if npair == 0:
+        return gain
+    ok = d.a[cand[ins[:npair]]] < st.cur[rem[:npair]] - _EPS
+    npair = int(np.argmin(ok)) if not ok.all() else npair
+    if npair == 0:
+        return gain
+    devs = np.concatenate((dv[ins[:npair]], rem[:npair]))
+    links = np.concatenate((cand[ins[:npair]], np.full(npair, -1, dtype=np.int64)))
+    if st.delta(devs, links) < -_EPS:
+        gain += st.apply(devs, links)
+    return gain
+
+
+def exchange_pass(st: SearchState, rng: np.random.Generator, max_tries: int = 200) -> float:
+    """Ejection chains of length two for moves blocked by capacity.
+
+    For a participant i whose cheaper host q is full, look for a device i'
+    on q that can leave q (to i's host, another open host with room, or out
+    of the solution when a cheap replacement joins) so that i fits.
+    """
+    d = st.data
+    part = st.ho >= 0
+    cand = np.flatnonzero((d.a < st.cur[d.dev] - _EPS) & part[d.dev] & d.usable
+                          & (st.count[d.host] > 0))
+    if cand.size == 0:
+        return 0.0
+    dv = d.dev[cand].astype(np.int64)
+    h = d.host[cand].astype(np.int64)
+    blocked = d.D[dv] > st.resid[h] + _EPS
+    cand = cand[blocked]
+    if cand.size == 0:
+        return 0.0
+    sav = st.cur[d.dev[cand]] - d.a[cand]
+    order = np.argsort(-sav, kind="stable")[: max_tries * 4]
+    if order.size > max_tries:
+        order = np.sort(rng.choice(order, size=max_tries, replace=False))
+    gain = 0.0
+    inst = d.instance
+    for k in cand[order].tolist():
+        i = int(d.dev[k])
+        q = int(d.host[k])
+        p = int(st.ho[i])
+        if p < 0 or st.link[i] < 0 or d.a[k] >= st.cur[i] - _EPS:
+            continue
+        need = d.D[i] - (d.R[q] - st.load[q])
+        if need <= _EPS:  # room appeared after earlier moves: a plain shift
+            one, lk1 = np.array([i]), np.array([k])
+            if st.delta(one, lk1) < -_EPS:
+                gain += st.apply(one, lk1)
+            continue
+        on_q = np.flatnonzero(st.ho == q) if d.n <= 200_000 else None
+        if on_q is None:
+            continue
+        on_q = on_q[d.D[on_q] >= need - _EPS]
+        if on_q.size == 0:
+            continue
+        # option 1: i' goes to p (swap); capacity of p after i leaves
+        lp = inst.link_index(on_q, np.full(on_q.size, p))
+        room_p = d.R[p] - st.load[p] + d.D[i]
+        ok = (lp >= 0) & (d.D[on_q] <= room_p + _EPS)
+        best_dl, best = 0.0, None
+        if ok.any():
+            dl = (d.a[k] - st.cur[i]) + d.a[np.maximum(lp, 0)] - st.cur[on_q]
+            dl = np.where(ok, dl, np.inf)
+            t = int(np.argmin(dl))
+            if dl[t] < best_dl - _EPS:
+                best_dl, best = float(dl[t]), (np.array([i, on_q[t]]), np.array([k, lp[t]]))
+        if best is not None:
+            devs, links = best
+            if st.delta(devs, links) < -_EPS:
+                gain += st.apply(devs, links)
+    return gain
+
+
+def close_pass(st: SearchState, rng: np.random.Generator, deadline: Deadline,
+               max_trials: int | None = 8) -> float:
+    """Try closing open hosts; keep improving closures.
+
+    Hosts are tried in order of a cheap optimistic estimate of the saving:
+    the fixed cost minus the extra cost of sending each of its devices to
+    its cheapest other open host (capacity ignored), ties broken at random;
+    at most ``max_trials`` trials with a non-negative estimate are run.
+    """
+    gain = 0.0
+    open_hosts = np.flatnonzero(st.count > 0)
+    if open_hosts.size <= 1:
+        return 0.0
+    est = _close_estimates(st)
+    cand = open_hosts[est[open_hosts] > _EPS]
+    if cand.size == 0:
+        return 0.0
+    order = cand[np.lexsort((rng.random(cand.size), -est[cand]))]
+    pool = _insertion_pool(st)
+    trials = 0
+    for j in order.tolist():
+        if deadline.expired() or (max_trials is not None and trials >= max_trials):
+            break
+        if st.count[j] == 0:
+            continue
+        trials += 1
+        dl, devs, links = _close_trial(st, j, pool)
+        if devs is not None and dl < -_EPS:
+            gain += st.apply(devs, links)
+            pool = _insertion_pool(st)
+    return gain
+
+
+def _close_estimates(st: SearchState) -> np.ndarray:
+    """Optimistic saving of closing each open host (capacity ignored)."""
+    d = st.data
+    part = st.ho >= 0
+    lk = d.by_cost
+    ok = part[d.dev[lk]] & (st.count[d.host[lk]] > 0) & (d.host[lk] != st.ho[d.dev[lk]]) \
+        & d.usable[lk]
+    lk = lk[ok]
+    dv = d.dev[lk]
+    first = first_per_group(dv)
+    alt = np.full(d.n, np.inf)
+    alt[dv[first]] = d.a[lk[first]]
+    # or leave the solution and let the cheapest non-participant join instead
+    non = ~part
+    repl = np.inf
+    if non.any():
+        starts = d.ptr[:-1][non]
+        has = d.ptr[1:][non] > starts
+        if has.any():
+            repl = float(d.a[d.by_cost[starts[has]]].min())
+    if st.n_part > d.T:
+        repl = min(repl, 0.0)
+    extra = np.minimum(alt, repl) - st.cur
+    extra = np.where(part, extra, 0.0)
+    cost = np.bincount(st.ho[part], weights=extra[part], minlength=d.m)
+    return d.f - cost
+
+
+def _insertion_pool(st: SearchState, size: int | None = None) -> np.ndarray:
+    """Non-participants ordered by their cheapest link cost (replacement candidates)."""
+    d = st.data
+    non = np.flatnonzero(st.ho < 0)
+    if non.size == 0:
+        return non
+    first = d.by_cost[d.ptr[non][d.ptr[non + 1] > d.ptr[non]]]
+    has = non[d.ptr[non + 1] > d.ptr[non]]
+    o = np.argsort(d.a[first], kind="stable")
+    pool = has[o]
+    cap = size if size is not None else max(2048, 4 * (d.n // max(1, d.m)))
+    return pool[:cap]
+
+
+def _close_trial(st: SearchState, j: int, pool: np.ndarray,
+                 allow: np.ndarray | None = None) -> tuple[float, Any, Any]:
+    d = st.data
+    moved = np.flatnonzero(st.ho == j)
+    trial = st.ho.copy()
+    trial[moved] = -1
+    mask = st.count > 0
+    mask[j] = False
+    if allow is not None:
+        mask |= allow
+    devs = np.concatenate((moved, pool[: moved.size + 64]))
+    trial = assign_greedy(d, mask, d.T, host_of=trial, devices=devs)
+    if int((trial >= 0).sum()) < d.T:
+        return math.inf, None, None
+    dl, changed, links = st.gain_of(trial)
+    return dl, changed, links
+
+
+def open_pass(st: SearchState, rng: np.random.Generator, deadline: Deadline,
+              max_candidates: int = 3, max_close: int = 4) -> float:
+    """Open a closed host whose knapsack of savings pays for it; also try host swaps."""
+    d = st.data
+    closed = st.count == 0
+    if not closed.any() or st.n_part == 0:
+        return 0.0
+    part = st.ho >= 0
+    theta = float(st.cur[part].max()) if d.T > 0 else 0.0
+    ref = np.where(part, st.cur, theta if st.n_part <= d.T else 0.0)
+    lk = np.flatnonzero(closed[d.host] & d.usable)
+    lk = lk[d.a[lk] < ref[d.dev[lk]] - _EPS]
+    if lk.size == 0:
+        return 0.0
+    dv = d.dev[lk].astype(np.int64)
+    h = d.host[lk].astype(np.int64)
+    x, value = lp_knapsack(h, ref[dv] - d.a[lk], d.D[dv], d.R.astype(float))
+    net = value - d.f
+    net[~closed] = -np.inf
+    cands = np.flatnonzero(np.isfinite(net) & (value > _EPS))
+    if cands.size == 0:
+        return 0.0
+    cands = cands[np.lexsort((rng.random(cands.size), -net[cands]))][:max_candidates]
+    gain = 0.0
+    pool = _insertion_pool(st)
+    for j in cands.tolist():
+        if deadline.expired():
+            break
+        sel = (h == j) & (x > 1 - 1e-9)
+        devs, links = dv[sel], lk[sel]
+        if devs.size == 0:
+            continue
+        snap = st.snapshot()
+        st.apply(devs, links)
+        _prune_state(st)
+        base = st.value
+        if base < snap[6] - _EPS:
+            gain += base - snap[6]
+            continue
+        # host swap: close one of the other open hosts, j available
+        open_hosts = np.flatnonzero(st.count > 0)
+        open_hosts = open_hosts[open_hosts != j]
+        order = open_hosts[np.argsort(-d.f[open_hosts], kind="stable")][:max_close]
+        best = (0.0, None, None)
+        for q in order.tolist():
+            if deadline.expired():
+                break
+            dl, cdevs, clinks = _close_trial(st, q, pool)
+            if cdevs is not None and base + dl < snap[6] - _EPS and dl < best[0]:
+                best = (dl, cdevs, clinks)
+        if best[1] is not None:
+            st.apply(best[1], best[2])
+            gain += st.value - snap[6]
+        else:
+            st.restore(snap)
+    return gain
+
+
+def _prune_state(st: SearchState) -> None:
+    d = st.data
+    if st.n_part > d.T:
+        new = prune_to(d, st.ho, d.T)
+        dl, devs, links = st.gain_of(new)
+        if dl < _EPS:
+            st.apply(devs, links)
+
+
+def perturb(st: SearchState, rng: np.random.Generator, strength: int = 1) -> None:
+    """Close ``strength`` random open hosts and repair (used by the iterated search)."""
+    d = st.data
+    open_hosts = np.flatnonzero(st.count > 0)
+    if open_hosts.size <= 1:
+        return
+    k = min(strength, open_hosts.size - 1)
+    shut = rng.choice(open_hosts, size=k, replace=False)
+    trial = st.ho.copy()
+    trial[np.isin(trial, shut)] = -1
+    mask = np.ones(d.m, dtype=bool)
+    mask[shut] = False
+    # prefer already open hosts; open others only if needed
+    trial = assign_greedy(d, mask & (st.count > 0), d.T, host_of=trial)
+    if int((trial >= 0).sum()) < d.T:
+        trial = assign_greedy(d, mask, d.T, host_of=trial)
+    if int((trial >= 0).sum()) >= d.T:
+        st.set_assignment(trial)
+
+
+def improve(
+    data: LinkData,
+    host_of: np.ndarray,
+    *,
+    deadline: Deadline,
+    seed: int | None = None,
+    max_no_improve: int = 30,
+    progress: ProgressCallback | None = None,
+    bound: float | None = None,
+    gap: float = 0.0,
+    max_passes: int | None = None,
+    moves: tuple[str, ...] = ("shift", "participation", "exchange", "close", "open"),
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Run the local search from ``host_of`` (feasible); return the best assignment found.
+
+    Parameters
+    ----------
+    max_no_improve:
+        Perturbations in a row without a better solution before stopping
+        (0: a single descent).
+    bound, gap:
+        Stop once the incumbent is within ``gap`` (relative) of ``bound``.
+    max_passes:
+        Cap on the passes of each descent (for very large instances).
+    moves:
+        Neighbourhoods to use.
+    """
+    rng = np.random.default_rng(seed)
+    st = SearchState(data, host_of)
+    stats = {"passes": 0, "perturbations": 0, "improvements": 0}
+    best_snap = st.snapshot()
+    last_report = -math.inf
+    no_improve = 0
+    gran = 1.0 if data.instance.is_integral else 0.0
+    use_exchange = "exchange" in moves and data.n <= 50_000
+
+    def report(phase: str) -> None:
+        nonlocal last_report
+        if progress is not None and deadline.elapsed() - last_report >= 1.0:
+            last_report = deadline.elapsed()
+            progress(Progress(deadline.elapsed(), float(best_snap[6]), bound, phase))
+
+    def proven() -> bool:
+        if bound is None:
+            return False
+        b = math.ceil(bound - 1e-6) if gran else bound
+        val = float(best_snap[6])
+        return val - b <= max(gap * max(1.0, abs(val)), 1e-9 * max(1.0, abs(val)))
+
+    while not deadline.expired() and not proven():
+        # descent with all moves until none improves
+        passes = 0
+        while not deadline.expired() and (max_passes is None or passes < max_passes):
+            stats["passes"] += 1
+            passes += 1
+            g = 0.0
+            if "shift" in moves:
+                g += shift_pass(st)
+            if "participation" in moves:
+                g += participation_pass(st)
+            if use_exchange:
+                g += exchange_pass(st, rng)
+            if g < -_EPS:
+                continue
+            if "close" in moves:
+                g += close_pass(st, rng, deadline)
+            if g < -_EPS:
+                continue
+            if "open" in moves:
+                g += open_pass(st, rng, deadline)
+            if g >= -_EPS:
+                break
+            report("local search")
+        if st.value < best_snap[6] - _EPS:
+            best_snap = st.snapshot()
+            stats["improvements"] += 1
+            no_improve = 0
+        else:
+            no_improve += 1
+            st.restore(best_snap)
+        report("local search")
+        if no_improve >= max_no_improve or proven() or max_no_improve == 0:
+            break
+        stats["perturbations"] += 1
+        perturb(st, rng, strength=1 + int(rng.integers(0, 2)))
+    if st.value < best_snap[6] - _EPS:
+        best_snap = st.snapshot()
+    return best_snap[0], stats
+
+
+# --------------------------------------------------------------------- methods
+def local_search(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = 0,
+    max_no_improve: int = 30,
+    warm_start: Solution | None = None,
+    progress: ProgressCallback | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Local search (shift, participation swap, exchange, close/open host, perturbation).
+
+    Parameters
+    ----------
+    time_limit:
+        Seconds (default: no limit; the search stops by ``max_no_improve``).
+    seed:
+        Seed of the random choices (ties, perturbations); the search is
+        deterministic for a given seed when it is not cut short by the clock.
+    max_no_improve:
+        Perturbations in a row without a better solution before stopping.
+    warm_start:
+        A feasible solution to start from (default: the ``greedy`` method's).
+    progress:
+        Called about once a second with the incumbent.
+    """
+    method = "local-search"
+    deadline = Deadline(time_limit)
+    reason = infeasibility_reason(instance)
+    if reason:
+        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
+                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    data = link_data(instance)
+    ho = None
+    if warm_start is not None and warm_start.is_feasible(instance):
+        ho = np.array(warm_start.host_of, dtype=np.int64)
+    if ho is None:
+        ho = construct(data, deadline)
+    if int((ho >= 0).sum()) < data.T:
+        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
+                      timed_out=deadline.expired(),
+                      failed=None if deadline.expired() else "no feasible start found",
+                      solve_seconds=deadline.elapsed())
+    best, stats = improve(data, ho, deadline=deadline, seed=seed, max_no_improve=max_no_improve,
+                          progress=progress)
+    return finish(instance, host_of=best, bound=None, method=method, solver="hflopt",
+                  solve_seconds=deadline.elapsed(), stats=stats, timed_out=deadline.expired(),
+                  message="heuristic solution; no lower bound computed")
+
+
+def merge_search(instance: Instance, *, time_limit: float | None = None,
+                 seed: int | None = None, verbose: bool = False) -> Result:
+    """Authors' local search: merge pairs of open hosts by a greedy knapsack, then prune to T."""
+    from hflopt.solvers.greedy import greedy_cheapest
+
+    method = "merge-search"
+    deadline = Deadline(time_limit)
+    reason = infeasibility_reason(instance)
+    if reason:
+        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
+                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    data = link_data(instance)
+    start = greedy_cheapest(instance, prune=False)
+    if start.solution is None or start.solution.n_participants < data.T:
+        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
+                      failed="greedy cheapest-first found no start with T participants",
+                      solve_seconds=deadline.elapsed())
+    st = SearchState(data, start.solution.host_of)
+    inst = instance
+    improved = True
+    merges = 0
+    while improved and not deadline.expired():
+        improved = False
+        open_hosts = np.flatnonzero(st.count > 0)
+        for a_i in range(open_hosts.size):
+            if improved or deadline.expired():
+                break
+            for b_i in range(a_i + 1, open_hosts.size):
+                j1, j2 = int(open_hosts[a_i]), int(open_hosts[b_i])
+                if st.count[j1] == 0 or st.count[j2] == 0:
+                    continue
+                union = np.flatnonzero((st.ho == j1) | (st.ho == j2))
+                best = None
+                for tgt in (j1, j2):
+                    lk = inst.link_index(union, np.full(union.size, tgt))
+                    ok = (lk >= 0) & (data.D[union] <= data.R[tgt])
+                    # Dantzig greedy knapsack: profit = saving vs the worst link, by ratio
+                    prof = data.big - data.a[np.maximum(lk, 0)]
+                    ratio = np.where(ok, prof / np.maximum(data.D[union], 1e-12), -np.inf)
+                    o = np.argsort(-ratio, kind="stable")
+                    o = o[ok[o]]
+                    cw = np.cumsum(data.D[union[o]])
+                    take = o[cw <= data.R[tgt] + _EPS]
+                    links = np.full(union.size, -1, dtype=np.int64)
+                    links[take] = lk[take]
+                    if st.n_part - (union.size - take.size) < data.T:
+                        continue
+                    dl = st.delta(union, links)
+                    if dl < -_EPS and (best is None or dl < best[0]):
+                        best = (dl, links)
+                if best is not None:
+                    st.apply(union, best[1])
+                    merges += 1
+                    improved = True
+                    break
+    ho = prune_to(data, st.ho, data.T)
+    return finish(instance, host_of=ho, bound=None, method=method, solver="hflopt",
+                  solve_seconds=deadline.elapsed(), stats={"merges": merges},
+                  timed_out=deadline.expired(), message="heuristic solution; no lower bound computed")

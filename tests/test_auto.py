@@ -1,0 +1,87 @@
+"""method="auto": exact on small instances, heuristic + bound on large ones, time limits kept."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from conftest import brute_force
+from hypothesis import HealthCheck, given, settings
+from test_heuristics import instances
+
+import hflopt
+from hflopt.generators import authors_runtime_capacity, random_instance
+from hflopt.solution import Status
+from hflopt.solvers import solve
+from hflopt.solvers.auto import solve_auto
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_auto_is_exact_on_small_instances(inst):
+    opt = brute_force(inst)
+    res = solve(inst, "auto", time_limit=30)
+    if opt is None:
+        assert res.status == Status.INFEASIBLE
+        return
+    assert res.status == Status.OPTIMAL, res.message
+    assert res.solution.verify(inst) == pytest.approx(opt)
+
+
+def test_auto_honours_the_time_limit():
+    inst = random_instance(60, 3000, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(3000, 60, 20), seed=1)
+    limit = 4.0
+    t0 = time.perf_counter()
+    res = solve(inst, "auto", time_limit=limit)
+    elapsed = time.perf_counter() - t0
+    assert elapsed <= limit + 8.0  # generous: the machine is shared; no performance timing
+    assert res.solution is not None
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.status in (Status.OPTIMAL, Status.TIME_LIMIT, Status.FEASIBLE)
+    assert res.bound is not None and res.bound <= res.objective
+    if res.status != Status.OPTIMAL:
+        assert res.gap > 0
+
+
+def test_auto_skips_exact_on_large_instances_and_says_so():
+    inst = random_instance(20, 500, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(500, 20, 20), seed=2)
+    res = solve_auto(inst, time_limit=10, exact_max_links=1000)
+    assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    if res.status != Status.OPTIMAL:
+        assert "heuristic" in res.message
+
+
+def test_auto_warm_starts_exact_and_keeps_the_best():
+    inst = random_instance(8, 80, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(80, 8, 20), seed=4)
+    res = solve(inst, "auto", time_limit=60)
+    exact = solve(inst, "exact", time_limit=60)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(exact.objective)
+    assert res.stats["phases"][0]["method"] == "lagrangian"
+
+
+def test_auto_uncapacitated_matches_exact():
+    inst = random_instance(5, 30, participation=0.7, rounds=2, max_workload=10, max_capacity=30,
+                           seed=6)
+    res = solve(inst, "auto", uncapacitated=True, time_limit=30)
+    exact = solve(inst, "exact", uncapacitated=True, time_limit=30)
+    assert res.solution.verify(inst, capacity=False) == pytest.approx(exact.objective)
+    assert res.status == Status.OPTIMAL
+
+
+def test_auto_returns_warm_start_quality_at_least():
+    inst = random_instance(6, 50, participation=0.8, rounds=3, max_workload=10,
+                           max_capacity=200, seed=7)
+    start = solve(inst, "greedy").solution
+    res = solve(inst, "auto", warm_start=start, time_limit=30)
+    assert res.objective <= start.cost(inst) + 1e-9
+
+
+def test_auto_is_the_default_method():
+    inst = hflopt.Instance.from_dense([10, 10], [1, 2], [1, 1, 1], np.ones((3, 2)))
+    assert hflopt.solve(inst).method == "auto"

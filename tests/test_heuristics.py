@@ -1,0 +1,251 @@
+"""Heuristics: every solution verified, never better than the optimum, honest statuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import brute_force
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hflopt
+from hflopt.generators import authors_runtime_capacity, random_instance
+from hflopt.solution import Status
+from hflopt.solvers import METHODS, solve
+from hflopt.solvers.greedy import (
+    assign_greedy,
+    greedy_cheapest,
+    link_data,
+    lp_knapsack,
+    sort_within_groups,
+)
+from hflopt.solvers.local_search import SearchState, local_search
+from hflopt.solvers.sparse import k_cheapest
+
+HEURISTICS = ["greedy", "greedy-pack", "greedy-cheapest", "merge-search", "local-search",
+              "lagrangian", "sparse"]
+# methods expected to find a solution whenever one is easy to find
+STRONG = ["local-search", "lagrangian"]
+
+
+@st.composite
+def instances(draw, max_hosts=4, max_devices=5, tight=False, full_participation=False):
+    m = draw(st.integers(1, max_hosts))
+    n = draw(st.integers(1, max_devices))
+    work = draw(st.lists(st.integers(0, 8), min_size=n, max_size=n))
+    hi = max(1, sum(work) // max(1, m)) if tight else 20
+    cap = draw(st.lists(st.integers(0, hi + 2), min_size=m, max_size=m))
+    edge = draw(st.lists(st.integers(0, 9), min_size=m, max_size=m))
+    costs = np.array(draw(st.lists(st.integers(0, 9), min_size=n * m, max_size=n * m)),
+                     dtype=float).reshape(n, m)
+    missing = np.array(draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m)),
+                       dtype=bool).reshape(n, m)
+    keep_one = draw(st.booleans())
+    if keep_one and n:
+        missing[np.arange(n), 0] = False
+    costs[missing & (draw(st.integers(0, 3)) == 0)] = np.inf
+    t = n if full_participation else draw(st.integers(0, n))
+    rounds = draw(st.sampled_from([1, 2, 4]))
+    return hflopt.Instance.from_dense(cap, edge, work, costs, min_participants=t,
+                                      rounds_ratio=rounds)
+
+
+def _check(inst: hflopt.Instance, res: hflopt.Result, opt: float | None, strong: bool) -> None:
+    if opt is None:
+        assert res.solution is None
+        assert res.status in (Status.INFEASIBLE, Status.ERROR, Status.NO_SOLUTION)
+        return
+    assert res.status != Status.INFEASIBLE, res.message
+    if res.solution is None:
+        assert not strong, f"{res.method} found nothing on a feasible instance: {res.message}"
+        assert res.status in (Status.ERROR, Status.NO_SOLUTION)
+        return
+    value = res.solution.verify(inst)
+    assert value == pytest.approx(res.objective)
+    assert value >= opt - 1e-9
+    if res.bound is not None:
+        assert res.bound <= opt + 1e-6
+    if res.status == Status.OPTIMAL:
+        assert value == pytest.approx(opt)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_heuristics_verified_against_brute_force(inst):
+    opt = brute_force(inst)
+    for name in HEURISTICS:
+        res = solve(inst, name, time_limit=10)
+        _check(inst, res, opt, strong=False)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(tight=True))
+def test_tight_capacities(inst):
+    opt = brute_force(inst)
+    for name in HEURISTICS:
+        _check(inst, solve(inst, name, time_limit=10), opt, strong=False)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(full_participation=True))
+def test_full_participation(inst):
+    opt = brute_force(inst)
+    for name in HEURISTICS:
+        _check(inst, solve(inst, name, time_limit=10), opt, strong=False)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 8), st.integers(10, 80), st.sampled_from([0.3, 0.7, 1.0]),
+       st.integers(0, 2**31 - 1), st.booleans())
+def test_random_generator_instances_are_verified(m, n, p, seed, tight):
+    cap = 12 * n // m if tight else authors_runtime_capacity(n, m, 20)
+    inst = random_instance(m, n, participation=p, rounds=4, max_workload=20, max_capacity=cap,
+                           seed=seed)
+    for name in HEURISTICS:
+        res = solve(inst, name, time_limit=10)
+        if res.solution is not None:
+            assert res.solution.verify(inst) == pytest.approx(res.objective)
+            if res.bound is not None:
+                assert res.bound <= res.objective + 1e-9
+        else:
+            assert res.status != Status.OPTIMAL
+
+
+def test_strong_methods_find_the_optimum_on_a_small_instance(tiny):
+    opt = brute_force(tiny)
+    for name in STRONG:
+        res = solve(tiny, name, seed=1)
+        assert res.solution.verify(tiny) == pytest.approx(opt)
+
+
+def test_strong_methods_reach_t_on_feasible_random_instances():
+    for seed in range(6):
+        inst = random_instance(6, 60, participation=1.0, rounds=2, max_workload=10,
+                               max_capacity=250, seed=seed)
+        for name in STRONG:
+            res = solve(inst, name, time_limit=10)
+            assert res.solution is not None, (seed, name, res.message)
+            assert res.solution.n_participants >= inst.min_participants
+
+
+def test_infeasible_instance_is_reported_honestly():
+    inst = hflopt.Instance.from_dense([3, 3], [1, 1], [4, 4, 1], [[1, 1], [1, 1], [1, 1]],
+                                      min_participants=2)
+    for name in [*HEURISTICS, "auto"]:
+        res = solve(inst, name)
+        assert res.status == Status.INFEASIBLE
+        assert res.solution is None
+        assert "capacity" in res.message or "served" in res.message
+
+
+def test_greedy_cheapest_matches_the_sequential_rule():
+    inst = random_instance(7, 300, participation=0.5, rounds=4, max_workload=20,
+                           max_capacity=900, seed=3)
+    res = greedy_cheapest(inst, prune=False)
+    cost = inst.dense_costs()
+    resid = inst.capacity.astype(float).copy()
+    expect = np.full(inst.n_devices, -1)
+    for i in range(inst.n_devices):  # the authors' loop, written plainly
+        for j in np.argsort(cost[i], kind="stable"):
+            if inst.workload[i] <= resid[j] + 1e-9:
+                expect[i] = j
+                resid[j] -= inst.workload[i]
+                break
+    assert (expect < 0).any()  # hosts filled up, so the vectorised blocks had to split
+    np.testing.assert_array_equal(res.solution.host_of, expect)
+
+
+def test_lp_knapsack_matches_a_sorted_reference():
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 5, 200)
+    profit = rng.random(200) + 0.01
+    weight = rng.integers(0, 10, 200).astype(float)
+    cap = rng.integers(0, 60, 5).astype(float)
+    x, value = lp_knapsack(group, profit, weight, cap)
+    assert np.all((x >= 0) & (x <= 1))
+    for g in range(5):
+        sel = group == g
+        assert (weight[sel] * x[sel]).sum() <= cap[g] + 1e-9
+        # reference: Dantzig order
+        p, w = profit[sel], weight[sel]
+        ref, room = 0.0, cap[g]
+        ref += p[w == 0].sum()
+        for t in np.argsort(-(p / np.where(w > 0, w, 1)))[::1]:
+            if w[t] == 0:
+                continue
+            take = min(1.0, room / w[t])
+            ref += take * p[t]
+            room -= take * w[t]
+            if room <= 0:
+                break
+        assert value[g] == pytest.approx(ref)
+
+
+def test_sort_within_groups_irregular_and_regular():
+    ptr = np.array([0, 3, 3, 7])
+    key = np.array([3.0, 1.0, 2.0, 9.0, 0.0, 5.0, 5.0])
+    order = sort_within_groups(ptr, key)
+    assert order.tolist()[:3] == [1, 2, 0]
+    assert key[order[3:]].tolist() == [0.0, 5.0, 5.0, 9.0]
+    ptr2 = np.array([0, 2, 4])
+    assert sort_within_groups(ptr2, np.array([2.0, 1.0, 0.0, 3.0])).tolist() == [1, 0, 2, 3]
+
+
+def test_assign_greedy_respects_capacity_and_target():
+    inst = random_instance(5, 200, participation=0.7, rounds=1, max_workload=10,
+                           max_capacity=600, seed=2)
+    data = link_data(inst)
+    ho = assign_greedy(data, np.ones(5, dtype=bool), inst.min_participants)
+    sol = hflopt.Solution(ho)
+    assert np.all(sol.loads(inst) <= inst.capacity + 1e-9)
+    assert sol.n_participants == inst.min_participants
+
+
+def test_search_state_bookkeeping_matches_recomputation():
+    inst = random_instance(6, 120, participation=0.8, rounds=3, max_workload=10,
+                           max_capacity=600, seed=4)
+    data = link_data(inst)
+    start = solve(inst, "greedy").solution
+    state = SearchState(data, start.host_of)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        devs = rng.choice(inst.n_devices, size=5, replace=False)
+        hosts = rng.integers(-1, inst.n_hosts, size=5)
+        links = np.where(hosts >= 0, inst.link_index(devs, np.maximum(hosts, 0)), -1)
+        before = state.value
+        dl = state.apply(devs, links)
+        assert state.value == pytest.approx(before + dl)
+        sol = hflopt.Solution(state.ho)
+        assert state.value == pytest.approx(sol.cost(inst))
+        np.testing.assert_allclose(state.load, sol.loads(inst))
+        assert state.n_part == sol.n_participants
+
+
+def test_local_search_is_deterministic_for_a_seed():
+    inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(150, 10, 20), seed=9)
+    a = local_search(inst, seed=5, max_no_improve=5)
+    b = local_search(inst, seed=5, max_no_improve=5)
+    assert a.solution == b.solution
+    assert a.objective <= solve(inst, "greedy").objective + 1e-9
+
+
+def test_better_methods_beat_the_authors_baselines():
+    inst = random_instance(20, 400, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(400, 20, 20), seed=11)
+    ours = solve(inst, "lagrangian", time_limit=20).objective
+    for base in ("greedy-pack", "greedy-cheapest", "merge-search"):
+        assert ours <= solve(inst, base).objective
+
+
+def test_k_cheapest_keeps_k_links_per_device():
+    inst = random_instance(6, 40, seed=1)
+    keep = k_cheapest(inst, 3)
+    counts = np.bincount(inst.link_device[keep], minlength=inst.n_devices)
+    fits_count = np.bincount(inst.link_device[inst.fits], minlength=inst.n_devices)
+    assert np.all(counts == np.minimum(3, fits_count))
+
+
+def test_methods_are_registered():
+    for name in [*HEURISTICS, "auto"]:
+        assert name in METHODS
