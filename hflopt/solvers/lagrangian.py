@@ -50,7 +50,14 @@ from hflopt.solvers._common import (
     infeasibility_reason,
     objective_granularity,
 )
-from hflopt.solvers.greedy import LinkData, assign_greedy, construct, link_data, lp_knapsack
+from hflopt.solvers.greedy import (
+    LinkData,
+    assign_greedy,
+    construct,
+    link_data,
+    lp_knapsack,
+    sort_within_groups,
+)
 from hflopt.solvers.local_search import improve
 
 __all__ = ["LagrangianState", "evaluate_multipliers", "lagrangian", "lagrangian_bound"]
@@ -142,6 +149,7 @@ def lagrangian_bound(
     lam0: float = 0.1,
     min_step: float = 0.004,
     gap: float = 0.0,
+    stall_stop: int = 80,
 ) -> LagrangianState:
     """Maximise the Lagrangian dual by projected subgradient steps.
 
@@ -182,6 +190,7 @@ def lagrangian_bound(
     best = LagrangianState(u.copy(), v, -math.inf, data.f.copy())
     lam = lam0
     stall = 0
+    last_big, last_big_bound = 0, -math.inf
     ub = upper
     scale = max(1.0, float(np.median(data.a)) if data.k else 1.0)
     it = 0
@@ -195,6 +204,8 @@ def lagrangian_bound(
             improved_much = bnd > best.bound + 1e-4 * max(1.0, abs(bnd))
             best = LagrangianState(u.copy(), v, bnd, hv, it)
             stall = 0 if improved_much else stall + 1
+            if bnd > last_big_bound + 1e-3 * max(1.0, abs(bnd)):
+                last_big, last_big_bound = it, bnd
             lam = min(2.0, lam * 1.05)
         else:
             stall += 1
@@ -213,7 +224,7 @@ def lagrangian_bound(
                 break
         else:
             target_ub = abs(bnd) * 1.1 + scale
-        if lam < min_step:
+        if lam < min_step or it - last_big > stall_stop:
             break
         # subgradient
         g = np.bincount(data.dev[items], weights=x, minlength=data.n) - 1.0
@@ -276,6 +287,130 @@ def lagrangian_heuristic(
     return ho
 
 
+def _sub_mip(data: LinkData, host_of: np.ndarray, hosts: np.ndarray, r: np.ndarray,
+             slack: float, *, deadline: Deadline, per_device: int, max_links: int,
+             cutoff: float | None, verbose: bool) -> np.ndarray | None:
+    """Restricted MIP over ``hosts`` and low-reduced-cost links; MIP start ``host_of``."""
+    from hflopt.solvers.bounds import new_highs, strong_model
+
+    inst = data.instance
+    part = np.flatnonzero(host_of >= 0)
+    inc_links = inst.link_index(part, host_of[part])
+    ok = data.usable & hosts[data.host] & (r < slack)
+    order = sort_within_groups(data.ptr, np.where(ok, r, np.inf))
+    rank = np.empty(data.k, dtype=np.int64)
+    rank[order] = np.arange(data.k) - np.repeat(data.ptr[:-1], np.diff(data.ptr))
+    # plus every link tied with the device's best one (free links tie at reduced cost -u_i+v)
+    rmin = np.full(data.n, np.inf)
+    first = order[rank[order] == 0]
+    rmin[data.dev[first]] = np.where(ok[first], r[first], np.inf)
+    tie = r <= rmin[data.dev] + 1e-9 * max(1.0, float(np.abs(r).max()) if r.size else 1.0)
+    cand = np.flatnonzero(ok & ((rank < per_device) | tie))
+    if cand.size > max_links:
+        cand = cand[np.argpartition(r[cand], max_links - 1)[:max_links]]
+    start_ok = bool(np.all(hosts[host_of[part]]))
+    links = np.union1d(cand, inc_links) if start_ok else cand
+    h = new_highs(verbose)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    if objective_granularity(inst):
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff))
+    if math.isfinite(deadline.remaining()):
+        h.setOptionValue("time_limit", max(0.05, deadline.remaining()))
+    h.passModel(strong_model(inst, links=links, hosts=hosts, integer=True))
+    if start_ok:
+        pos = np.searchsorted(links, inc_links)
+        cols = np.concatenate((pos, links.size + np.unique(host_of[part]))).astype(np.int32)
+        h.setSolution(cols.size, cols, np.ones(cols.size))
+
+    def on_interrupt(e: Any) -> None:
+        if deadline.expired():
+            e.interrupt()
+
+    h.cbMipInterrupt += on_interrupt
+    try:
+        h.run()
+    finally:
+        h.cbMipInterrupt -= on_interrupt
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    x = np.asarray(h.getSolution().col_value)[: links.size]
+    chosen = links[x > 0.5]
+    ho = np.full(data.n, -1, dtype=np.int64)
+    ho[data.dev[chosen]] = data.host[chosen]
+    return ho
+
+
+def kernel_mip(
+    data: LinkData,
+    host_of: np.ndarray,
+    state: LagrangianState,
+    *,
+    deadline: Deadline,
+    max_links: int = 60_000,
+    per_device: int = 2,
+    verbose: bool = False,
+) -> np.ndarray | None:
+    """Lagrangian kernel search: small MIPs over promising hosts and links.
+
+    Hosts are eligible only if forcing them open keeps the Lagrangian bound
+    below the incumbent (``L + max(0, C_e[j] - K_j) < UB``: the others cannot
+    be open in a better solution). They are ranked by ``C_e[j] - K_j``; the
+    kernel is the incumbent's hosts plus the best-ranked ones, the rest come
+    in buckets. Each restricted MIP (HiGHS; links: each device's
+    ``per_device`` links of lowest reduced cost below the gap ``UB - L`` and
+    all links tied with its best, plus the incumbent's; a second round
+    doubles ``per_device``) must beat the
+    incumbent (objective cut-off); hosts a bucket's solution uses join the
+    kernel. Returns the best assignment found
+    (None if none beat the start); a heuristic, since links are restricted.
+    """
+    from hflopt.solvers.greedy import objective
+
+    gran = objective_granularity(data.instance)
+    best = np.array(host_of, dtype=np.int64)
+    ub = objective(data, best)
+    lb = state.bound
+    if ub - lb <= 1e-9 or deadline.remaining() < 0.05:
+        return None
+    eligible = lb + np.maximum(state.host_value, 0.0) < ub - 1e-9
+    used = np.zeros(data.m, dtype=bool)
+    used[best[best >= 0]] = True
+    eligible |= used
+    ranked = np.argsort(state.host_value, kind="stable")
+    ranked = ranked[eligible[ranked] & ~used[ranked]]
+    n0 = max(5, int(used.sum()) // 2)
+    kernel = used.copy()
+    kernel[ranked[:n0]] = True
+    rest = ranked[n0:]
+    size = max(5, int(kernel.sum()) // 2)
+    buckets = [rest[i:i + size] for i in range(0, rest.size, size)]
+    r = data.a + state.u[data.dev] - state.v
+    improved = False
+    rounds = (per_device, 2 * per_device)
+    for pd in rounds:
+        for b in range(len(buckets) + 1):
+            if deadline.remaining() < 0.05:
+                break
+            hosts = kernel.copy()
+            if b > 0:
+                hosts[buckets[b - 1]] = True
+            left = len(buckets) + 1 - b  # round 2 only gets what round 1 leaves
+            share = Deadline(deadline.remaining() / left * (2.0 if b == 0 else 1.0))
+            cutoff = ub - (1.0 - 1e-6 if gran else 1e-9 * max(1.0, abs(ub)))
+            ho = _sub_mip(data, best, hosts, r, ub - lb, deadline=share, per_device=pd,
+                          max_links=max_links, cutoff=cutoff, verbose=verbose)
+            if ho is not None and int((ho >= 0).sum()) >= data.T:
+                val = objective(data, ho)
+                if val < ub - 1e-9:
+                    best, ub, improved = ho, val, True
+                    kernel[np.unique(ho[ho >= 0])] = True
+            if (math.ceil(lb - 1e-6) if gran else lb) >= ub - 1e-9:
+                return best
+    return best if improved else None
+
+
 def lagrangian(
     instance: Instance,
     *,
@@ -284,6 +419,8 @@ def lagrangian(
     seed: int | None = 0,
     iterations: int = 1000,
     max_no_improve: int = 10,
+    kernel: bool = True,
+    kernel_seconds: float | None = None,
     warm_start: Solution | None = None,
     progress: ProgressCallback | None = None,
     verbose: bool = False,
@@ -303,6 +440,12 @@ def lagrangian(
         Maximum subgradient iterations.
     max_no_improve:
         Perturbations without improvement before the final local search stops.
+    kernel:
+        Run the Lagrangian kernel MIP (:func:`kernel_mip`) on instances up to
+        5 million links when the gap is still open.
+    kernel_seconds:
+        Its budget without a time limit (default: 1.5 times what the bound
+        phase took, at least 3 s); with a time limit, half of what is left.
     warm_start:
         A feasible solution used as the first incumbent.
     progress:
@@ -352,7 +495,7 @@ def lagrangian(
         # the heuristic depends on the multipliers only through the set of hosts that pay
         # off: run it when that set is new (at most every few iterations)
         large = data.k >= 1_000_000
-        every = 25 if large else 5
+        every = 25 if large else 10
         sig = np.packbits(hv < 0).tobytes()
         due = sig not in seen and (it == 1 or it - last["heur_it"] >= every)
         if budget is not None and now > (0.6 if large else 0.7) * budget:
@@ -378,7 +521,8 @@ def lagrangian(
                              upper=best_val if math.isfinite(best_val) else None,
                              on_iteration=on_iteration, gap=gap)
     last["bound"] = max(last["bound"], state.bound)
-    stats.update(iterations=state.iterations, lagrangian_bound=state.bound)
+    stats.update(iterations=state.iterations, lagrangian_bound=state.bound,
+                 bound_phase_seconds=round(deadline.elapsed(), 3))
     # final heuristic from the best multipliers, then polish the incumbent
     if not closed() and not deadline.expired():
         ho = lagrangian_heuristic(data, state.host_value, deadline=deadline, seed=seed,
@@ -386,9 +530,21 @@ def lagrangian(
         consider(ho)
     if best_ho is None and not deadline.expired():
         consider(construct(data, deadline))
+    if (kernel and best_ho is not None and not closed() and not deadline.expired()
+            and data.k <= 5_000_000):
+        kd = Deadline(None if budget is None else max(0.05, 0.5 * deadline.remaining()))
+        if budget is None:
+            kd = Deadline(kernel_seconds if kernel_seconds is not None
+                          else max(3.0, 1.5 * deadline.elapsed()))
+        t_k = deadline.elapsed()
+        ho = kernel_mip(data, best_ho, state, deadline=kd, verbose=verbose)
+        stats["kernel_mip"] = ho is not None
+        stats["kernel_seconds"] = round(deadline.elapsed() - t_k, 3)
+        consider(ho)
     if best_ho is not None and not closed() and not deadline.expired():
         ho, _ = improve(data, best_ho, deadline=deadline, seed=seed,
-                        max_no_improve=max_no_improve, bound=state.bound, gap=gap,
+                        max_no_improve=max_no_improve // 2 if stats.get("kernel_mip") else
+                        max_no_improve, bound=state.bound, gap=gap,
                         progress=progress, max_passes=3 if data.k >= 1_000_000 else None)
         consider(ho)
     return finish(instance, host_of=best_ho, bound=state.bound, method=method, solver="hflopt",

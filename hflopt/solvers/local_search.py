@@ -448,6 +448,64 @@ def open_pass(st: SearchState, rng: np.random.Generator, deadline: Deadline,
     return gain
 
 
+def swap_pass(st: SearchState, rng: np.random.Generator, deadline: Deadline,
+              max_trials: int = 6) -> float:
+    """Host swap: close an open host j and open a closed host j' that takes over its devices.
+
+    For every (j, j') pair an estimate is computed on whole arrays: the
+    workload of j's devices that j' can serve at no extra cost (capped by
+    ``R_j'``) decides how much of j is covered; the fixed-cost difference
+    minus nothing for covered devices plus a penalty for uncovered ones
+    ranks the pairs; the best few are evaluated exactly (open j', close j,
+    re-assign) and the first improving one is kept.
+    """
+    d = st.data
+    part = st.ho >= 0
+    closed = st.count == 0
+    if not closed.any() or st.n_part == 0:
+        return 0.0
+    lk = np.flatnonzero(closed[d.host] & d.usable)
+    lk = lk[part[d.dev[lk]]]
+    lk = lk[d.a[lk] <= st.cur[d.dev[lk]] + _EPS]
+    if lk.size == 0:
+        return 0.0
+    dv = d.dev[lk]
+    j = st.ho[dv]
+    jp = d.host[lk].astype(np.int64)
+    key = j * d.m + jp
+    cover = np.bincount(key, weights=d.D[dv], minlength=d.m * d.m).reshape(d.m, d.m)
+    ndev = np.bincount(key, minlength=d.m * d.m).reshape(d.m, d.m)
+    load = st.load
+    covered = np.minimum(cover, d.R[None, :])
+    frac = np.where(load[:, None] > 0, covered / np.maximum(load[:, None], 1e-12),
+                    (ndev >= st.count[:, None]).astype(float))
+    # uncovered share of j's devices must move elsewhere: charge a rough average cost
+    avg = float(np.mean(st.cur[part])) + 1e-9
+    est = d.f[None, :] - d.f[:, None] + (1 - frac) * st.count[:, None] * avg
+    est[st.count == 0, :] = np.inf
+    est[:, ~closed] = np.inf
+    est[ndev == 0] = np.inf
+    flat = np.flatnonzero(est.reshape(-1) < -_EPS)
+    if flat.size == 0:
+        return 0.0
+    vals = est.reshape(-1)[flat]
+    order = flat[np.lexsort((rng.random(flat.size), vals))][:max_trials]
+    pool = _insertion_pool(st)
+    allow = np.zeros(d.m, dtype=bool)
+    for pair in order.tolist():
+        if deadline.expired():
+            break
+        jo, jn = divmod(pair, d.m)
+        if st.count[jo] == 0 or st.count[jn] > 0:
+            continue
+        allow[:] = False
+        allow[jn] = True
+        dl, devs, links = _close_trial(st, jo, pool, allow=allow)
+        if devs is not None and dl < -_EPS:
+            return st.apply(devs, links)
+    return 0.0
+
+
 def _prune_state(st: SearchState) -> None:
     d = st.data
     if st.n_part > d.T:
@@ -488,7 +546,7 @@ def improve(
     bound: float | None = None,
     gap: float = 0.0,
     max_passes: int | None = None,
-    moves: tuple[str, ...] = ("shift", "participation", "exchange", "close", "open"),
+    moves: tuple[str, ...] = ("shift", "participation", "exchange", "close", "open", "swap"),
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the local search from ``host_of`` (feasible); return the best assignment found.
 
@@ -512,6 +570,7 @@ def improve(
     no_improve = 0
     gran = 1.0 if data.instance.is_integral else 0.0
     use_exchange = "exchange" in moves and data.n <= 50_000
+    d_small = data.m <= 2000  # the host-swap estimate is an M x M table
 
     def report(phase: str) -> None:
         nonlocal last_report
@@ -547,6 +606,10 @@ def improve(
                 continue
             if "open" in moves:
                 g += open_pass(st, rng, deadline)
+            if g < -_EPS:
+                continue
+            if "swap" in moves and d_small:
+                g += swap_pass(st, rng, deadline)
             if g >= -_EPS:
                 break
             report("local search")
