@@ -249,3 +249,19 @@ def test_k_cheapest_keeps_k_links_per_device():
 def test_methods_are_registered():
     for name in [*HEURISTICS, "auto"]:
         assert name in METHODS
+
+
+def test_kernel_mip_returns_a_verified_improvement_or_nothing():
+    from hflopt.solvers._common import Deadline
+    from hflopt.solvers.lagrangian import kernel_mip, lagrangian_bound
+
+    inst = random_instance(15, 300, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(300, 15, 20), seed=12)
+    data = link_data(inst)
+    start = solve(inst, "greedy").solution
+    state = lagrangian_bound(data, deadline=Deadline(10.0), upper=start.cost(inst))
+    ho = kernel_mip(data, start.host_of, state, deadline=Deadline(10.0))
+    if ho is not None:
+        value = hflopt.Solution(ho).verify(inst)
+        assert value < start.cost(inst)
+        assert value >= state.bound - 1e-6

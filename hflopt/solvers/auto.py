@@ -100,7 +100,10 @@ def solve_auto(
         h_budget = None if time_limit is None else HEURISTIC_SHARE * time_limit
     else:
         h_budget = None if time_limit is None else 0.95 * time_limit
+    # when the exact phase follows, keep the heuristic phase short: no kernel MIPs (the
+    # exact solver does that search better) and a brief local search
     heur = lagrangian(work, time_limit=h_budget, seed=seed, progress=progress,
+                      kernel=not exact_ok, max_no_improve=3 if exact_ok else 10,
                       warm_start=warm_start if warm_start is not None and warm_start.is_feasible(
                           work) else None)
     stats["phases"].append({"method": "lagrangian", "status": heur.status.value,
