@@ -114,12 +114,16 @@ def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float,
                 print(f"| {meth} | - | - | - | - | {med_t:.3f} | {med_ex / med_t:.0f}x |")
 
 
-def build_large(m: int, n: int, k: int, seed: int) -> tuple[hflopt.Instance, str]:
+def build_large(m: int, n: int, k: int, seed: int, cloud: float | None = None
+                ) -> tuple[hflopt.Instance, str]:
     from hflopt import generators
 
     if hasattr(generators, "geometric_instance"):
-        inst = generators.geometric_instance(m, n, k=k, participation=0.7, rounds=4, seed=seed)
-        return inst, "hflopt.generators.geometric_instance (defaults, k=20, p=0.7, l=4)"
+        extra = {} if cloud is None else {"cloud_cost": cloud}
+        inst = generators.geometric_instance(m, n, k=k, participation=0.7, rounds=4, seed=seed,
+                                             **extra)
+        what = "defaults" if cloud is None else f"cloud_cost={cloud:g}"
+        return inst, f"hflopt.generators.geometric_instance ({what}, k={k}, p=0.7, l=4)"
     # local builder: uniform points in a 100 x 100 km square, k nearest hosts, cost = km
     from scipy.spatial import cKDTree
 
@@ -131,15 +135,17 @@ def build_large(m: int, n: int, k: int, seed: int) -> tuple[hflopt.Instance, str
     cost = np.take_along_axis(dist, order, 1).reshape(-1)
     work = rng.integers(1, 20, n).astype(float)
     cap = np.full(m, np.floor(1.5 * work.sum() / m))
-    inst = hflopt.Instance(cap, np.full(m, 100.0), work, np.repeat(np.arange(n), k), host, cost,
+    edge = np.full(m, 100.0 if cloud is None else cloud)
+    inst = hflopt.Instance(cap, edge, work, np.repeat(np.arange(n), k), host, cost,
                            participation_ratio=0.7, rounds_ratio=4, host_xy=hxy, device_xy=dxy,
                            name=f"geometric-{m}x{n}-k{k}")
     return inst, "local builder (uniform points, k nearest hosts, cost = distance)"
 
 
-def large_child(m: int, n: int, k: int, seed: int, limit: float, gap: float) -> dict[str, Any]:
+def large_child(m: int, n: int, k: int, seed: int, limit: float, gap: float,
+                cloud: float | None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    inst, source = build_large(m, n, k, seed)
+    inst, source = build_large(m, n, k, seed, cloud)
     t_build = time.perf_counter() - t0
     rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out: dict[str, Any] = {"instance": repr(inst), "generator": source,
@@ -156,8 +162,10 @@ def large_child(m: int, n: int, k: int, seed: int, limit: float, gap: float) -> 
     return out
 
 
-def large(m: int, n: int, k: int, seed: int, limit: float, gap: float) -> None:
-    cmd = [sys.executable, __file__, "--child", f"{m},{n},{k},{seed},{limit},{gap}"]
+def large(m: int, n: int, k: int, seed: int, limit: float, gap: float,
+          cloud: float | None) -> None:
+    cmd = [sys.executable, __file__, "--child",
+           f"{m},{n},{k},{seed},{limit},{gap},{'' if cloud is None else cloud}"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stderr)
@@ -192,11 +200,14 @@ def main() -> None:
     ap.add_argument("--large-limit", type=float, default=110.0)
     ap.add_argument("--large-gap", type=float, default=0.01,
                     help="stop the large run at this certified gap (default 1%%)")
+    ap.add_argument("--large-cloud-cost", type=float,
+                    help="host-cloud cost of the large instance (default: the generator's)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        m, n, k, seed, limit, gap = args.child.split(",")
-        print(json.dumps(large_child(int(m), int(n), int(k), int(seed), float(limit), float(gap))))
+        m, n, k, seed, limit, gap, cloud = args.child.split(",")
+        print(json.dumps(large_child(int(m), int(n), int(k), int(seed), float(limit), float(gap),
+                                     float(cloud) if cloud else None)))
         return
     if args.quick:
         sizes = [(20, 200), (30, 500)]
@@ -210,7 +221,8 @@ def main() -> None:
     if args.part in ("mid", "all"):
         mid(sizes, seeds, args.exact_limit, args.heuristic_limit)  # type: ignore[arg-type]
     if args.part in ("large", "all"):
-        large(large_mn[0], large_mn[1], 20, 1, args.large_limit, args.large_gap)
+        large(large_mn[0], large_mn[1], 20, 1, args.large_limit, args.large_gap,
+              args.large_cloud_cost)
 
 
 if __name__ == "__main__":
