@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +62,21 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def read_text(path: Path, source: str) -> str:
+def read_bytes(path: Path, source: str) -> bytes:
+    """The file's bytes, or an InstanceError naming it (missing, a folder, unreadable)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InstanceError("no such file", source=source) from None
     except IsADirectoryError:
         raise InstanceError("is a folder, expected a file", source=source) from None
     except OSError as exc:
         raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+
+
+def read_text(path: Path, source: str) -> str:
+    """The file as UTF-8 text (a BOM is skipped)."""
+    data = read_bytes(path, source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -170,10 +178,14 @@ def _lookup(obj: Any, path: Any, default: Any) -> Any:
     return obj
 
 
-def compile_schema(schema: dict[str, Any]) -> Any:
+@cache
+def shipped_schema(filename: str) -> tuple[dict[str, Any], Any]:
+    """A JSON Schema shipped in ``hflopt/schemas`` and its compiled jsonschema-rs validator."""
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(schema)
+    text = resources.files("hflopt.schemas").joinpath(filename).read_text("utf-8")
+    schema = json.loads(text)
+    return schema, jsonschema_rs.validator_for(schema)
 
 
 def _schema_message(name: str, kind: Any, default: str) -> str:

@@ -10,8 +10,6 @@ devices are identified by their 0-based positions.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import numpy as np
 
 from hflopt.errors import InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import check_schema, compile_schema, nums, parse_json, read_text, rename_field, write_text_atomic
+from hflopt.io._common import check_schema, nums, parse_json, read_text, rename_field, shipped_schema, write_text_atomic
 
 _FIELDS = {
     "capacity": "capacities",
@@ -32,16 +30,9 @@ _FIELDS = {
 }
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The JSON Schema hflopt checks authors'-format files against."""
-    text = resources.files("hflopt.schemas").joinpath("authors.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    return compile_schema(schema())
+    return shipped_schema("authors.schema.json")[0]
 
 
 def sniff(obj: Any) -> bool:
@@ -53,7 +44,7 @@ def read(path: Path, source: str) -> Instance:
 
 
 def from_obj(obj: Any, source: str, default_name: str = "") -> Instance:
-    check_schema(_validator(), obj, source)
+    check_schema(shipped_schema("authors.schema.json")[1], obj, source)
     n, m = len(obj["workload"]), len(obj["capacities"])
     rows = obj["device_costs"]
     if len(rows) != n:

@@ -17,9 +17,6 @@ to, so sparse topologies cost one entry per candidate pair.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +24,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import check_schema, compile_schema, dumps_json, nums, parse_json, read_text, write_text_atomic
+from hflopt.io._common import check_schema, dumps_json, nums, parse_json, read_text, shipped_schema, write_text_atomic
 from hflopt.io._tables import instance_from_columns
 
 FORMAT_TAG = "hflopt-instance"
@@ -47,16 +44,9 @@ _FIELDS = {
 }
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The JSON Schema of the native format (version 1)."""
-    text = resources.files("hflopt.schemas").joinpath("instance-v1.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    return compile_schema(schema())
+    return shipped_schema("instance-v1.schema.json")[0]
 
 
 def sniff(obj: Any) -> bool:
@@ -73,7 +63,7 @@ def from_obj(obj: Any, source: str, default_name: str = "") -> Instance:
             f"unsupported version (this hflopt reads version {VERSION})",
             field="version", value=obj.get("version"), source=source,
         )
-    check_schema(_validator(), obj, source)
+    check_schema(shipped_schema("instance-v1.schema.json")[1], obj, source)
     hosts, devices, links = obj["hosts"], obj["devices"], obj["links"]
     for table, key, ref in (
         (hosts, "capacity", "id"), (hosts, "cloud_cost", "id"), (hosts, "x", "id"), (hosts, "y", "id"),

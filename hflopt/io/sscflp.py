@@ -20,7 +20,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import atomic_path, num, rename_field
+from hflopt.io._common import atomic_path, num, read_bytes, rename_field
 
 _FIELDS = {
     "capacity": "capacity",
@@ -37,15 +37,7 @@ def sniff(head: bytes) -> bool:
 
 
 def read(path: Path, source: str) -> Instance:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InstanceError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise InstanceError("is a folder, expected a file", source=source) from None
-    except OSError as exc:
-        raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
-    data = data.split(b"\0", 1)[0]
+    data = read_bytes(path, source).split(b"\0", 1)[0]
     tokens = data.split()
     if len(tokens) < 2:
         raise FormatError("expected a first line 'J I' (facilities, customers)", source=source)
