@@ -1,0 +1,890 @@
+r"""HFLOP as numpy arrays handed to HiGHS in one call (no modelling layer).
+
+This module builds exactly the MILP of :mod:`hflopt.model` (variants
+``strong``, ``bigm``, ``both`` and the uncapacitated model) as a row-wise
+sparse matrix with whole-array numpy operations, passes it to ``highspy``
+with a single ``passModel`` call and runs HiGHS under a watchdog. Building a
+10^6-link model takes about a second instead of the minutes a per-constraint
+modelling layer needs.
+
+Column layout: ``x_k`` for every link ``k`` (in the instance's link order),
+then ``y_j`` for every host. Row blocks (in this order, each optional):
+
+==============  =========================================================
+``assign``      ``sum_{k in K_i} x_k <= 1`` for devices with >= 2 links
+                (``= 1`` with ``assign_equal``)
+``participate`` ``sum_k x_k >= T``
+``capacity``    ``sum_{k in K^j, D>0} D_{i_k} x_k <= R_j`` (or ``<= R_j y_j``
+                with ``capacity_on_y``)
+``link``        ``x_k - y_{j_k} <= 0`` (variants strong and both)
+``agg_upper``   ``sum_{k in K^j} x_k - n_j y_j <= 0`` (variant bigm)
+``agg_lower``   ``sum_{k in K^j} x_k - y_j >= 0`` (variants bigm and both)
+``cover``       ``sum_j R_j y_j >= W_T``, the T smallest servable workloads
+                (``total_capacity_row``)
+==============  =========================================================
+
+:func:`build_plain` is the textbook formulation (strong linking, capacity
+rows against ``R_j``) used as the benchmark baseline; :func:`solve_plain`
+solves it and returns an honest :class:`~hflopt.Result`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hflopt.errors import SolverError
+from hflopt.instance import Instance
+from hflopt.model import VARIANTS, host_of_from_x
+from hflopt.solution import Result, Solution
+from hflopt.solvers._common import (
+    Deadline,
+    Progress,
+    ProgressCallback,
+    finish,
+    infeasibility_reason,
+    objective_granularity,
+)
+
+__all__ = [
+    "GroupedModel",
+    "HighsRun",
+    "MilpArrays",
+    "build_arrays",
+    "build_grouped",
+    "build_plain",
+    "cover_rhs",
+    "new_highs",
+    "run_highs",
+    "solve_plain",
+    "start_vector",
+]
+
+_INF = math.inf
+# Seconds HiGHS may run past its time limit before the watchdog interrupts it.
+GRACE = 1.0
+
+
+@dataclass
+class MilpArrays:
+    """A HFLOP MILP in row-wise sparse form, ready for ``Highs.passModel``.
+
+    Attributes
+    ----------
+    n_links, n_hosts:
+        Number of ``x`` columns (first) and ``y`` columns (after them).
+    col_cost, col_lower, col_upper, integrality:
+        Column data (integrality 1 = integer).
+    row_lower, row_upper:
+        Row bounds.
+    start, index, value:
+        CSR matrix: the entries of row ``r`` are ``start[r]:start[r+1]``.
+    blocks:
+        Row range of each block (``assign``, ``capacity``, ...).
+    block_keys:
+        For row blocks indexed by device or host: the device/host of each row.
+    """
+
+    n_links: int
+    n_hosts: int
+    col_cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    offset: float = 0.0
+    blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    block_keys: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.col_cost.size)
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.row_lower.size)
+
+    @property
+    def n_nonzeros(self) -> int:
+        return int(self.value.size)
+
+    def pass_to(self, h: Any, *, relax: bool = False) -> None:
+        """Load the model into ``highspy.Highs`` ``h`` with one ``passModel`` call.
+
+        ``relax=True`` passes the LP relaxation (no integrality).
+        """
+        import highspy
+
+        integrality = (np.zeros(self.n_cols, dtype=np.int32) if relax
+                       else self.integrality.astype(np.int32, copy=False))
+        status = h.passModel(
+            self.n_cols, self.n_rows, self.n_nonzeros,
+            int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize), float(self.offset),
+            self.col_cost, self.col_lower, self.col_upper, self.row_lower, self.row_upper,
+            self.start.astype(np.int32, copy=False), self.index.astype(np.int32, copy=False),
+            self.value, integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+
+    def row_activity(self, col_value: np.ndarray) -> np.ndarray:
+        """``A @ col_value`` (for checks)."""
+        rows = np.repeat(np.arange(self.n_rows), np.diff(self.start))
+        return np.bincount(rows, weights=self.value * col_value[self.index], minlength=self.n_rows)
+
+
+def cover_rhs(instance: Instance) -> float:
+    """``W_T``: the sum of the T smallest workloads among servable devices.
+
+    Any feasible solution serves at least T devices that each fit some host,
+    so the capacity of the open hosts is at least ``W_T``.
+    """
+    t = instance.min_participants
+    if t == 0 or instance.n_links == 0:
+        return 0.0
+    servable = np.zeros(instance.n_devices, dtype=bool)
+    servable[instance.link_device[instance.fits]] = True
+    work = instance.workload[servable]
+    if work.size < t:
+        return float(work.sum())
+    return float(np.partition(work, t - 1)[:t].sum())
+
+
+def _group_by_host(host: np.ndarray, m: int, mask: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Link indices sorted by host (stable) and the host pointer array (CSR)."""
+    idx = np.arange(host.size) if mask is None else np.flatnonzero(mask)
+    order = idx[np.argsort(host[idx], kind="stable")]
+    counts = np.bincount(host[idx], minlength=m)
+    ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return order, ptr
+
+
+def build_arrays(
+    instance: Instance,
+    *,
+    variant: str = "strong",
+    uncapacitated: bool = False,
+    capacity_on_y: bool = False,
+    total_capacity_row: bool = False,
+    assign_equal: bool = False,
+    skip_singletons: bool = True,
+) -> MilpArrays:
+    """Build the HFLOP MILP of :mod:`hflopt.model` as sparse numpy arrays.
+
+    Parameters
+    ----------
+    instance:
+        The instance; one ``x`` column per link, one ``y`` column per host.
+    variant:
+        ``"strong"`` (``x_k <= y_j``), ``"bigm"`` (aggregated) or ``"both"``.
+    uncapacitated:
+        Drop the capacity rows.
+    capacity_on_y:
+        Write capacity rows as ``sum D x <= R_j y_j`` (valid strengthening:
+        a closed host has no load).
+    total_capacity_row:
+        Add ``sum_j R_j y_j >= W_T`` (see :func:`cover_rhs`); ignored when
+        uncapacitated.
+    assign_equal:
+        Assignment rows as equalities (only valid when T = N).
+    skip_singletons:
+        Omit assignment rows of devices with at most one link (as the Pyomo
+        model does; the column bound ``x <= 1`` covers them). Ignored with
+        ``assign_equal``.
+
+    Returns
+    -------
+    MilpArrays
+        With default options the rows and columns are those of
+        :func:`hflopt.model.build_model` (same row count, same optimum).
+    """
+    if variant not in VARIANTS:
+        raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    n, m, k = instance.n_devices, instance.n_hosts, instance.n_links
+    dev = instance.link_device.astype(np.int64)
+    host = instance.link_host.astype(np.int64)
+    work = instance.workload
+    deg = instance.device_degree
+    l_ratio = instance.rounds_ratio
+
+    starts: list[np.ndarray] = []  # row lengths per block
+    indices: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    lows: list[np.ndarray] = []
+    ups: list[np.ndarray] = []
+    blocks: dict[str, tuple[int, int]] = {}
+    keys: dict[str, np.ndarray] = {}
+    n_rows = 0
+
+    def add_block(name: str, lengths: np.ndarray, idx: np.ndarray, val: np.ndarray,
+                  lo: np.ndarray, up: np.ndarray, key: np.ndarray | None = None) -> None:
+        nonlocal n_rows
+        starts.append(lengths.astype(np.int64))
+        indices.append(idx.astype(np.int64))
+        values.append(val.astype(np.float64))
+        lows.append(np.asarray(lo, dtype=np.float64))
+        ups.append(np.asarray(up, dtype=np.float64))
+        blocks[name] = (n_rows, n_rows + lengths.size)
+        if key is not None:
+            keys[name] = key
+        n_rows += lengths.size
+
+    # assignment rows
+    rows_dev = np.flatnonzero(deg >= 2) if (skip_singletons and not assign_equal) else np.arange(n)
+    in_row = np.repeat(np.isin(np.arange(n), rows_dev), deg) if rows_dev.size != n else np.ones(k, bool)
+    add_block("assign", deg[rows_dev], np.flatnonzero(in_row), np.ones(int(in_row.sum())),
+              np.full(rows_dev.size, 1.0 if assign_equal else -_INF), np.ones(rows_dev.size), rows_dev)
+    # participation
+    add_block("participate", np.array([k]), np.arange(k), np.ones(k),
+              np.array([float(instance.min_participants)]), np.array([_INF]))
+    # capacity
+    if not uncapacitated:
+        order, hptr = _group_by_host(host, m, work[dev] != 0)
+        counts = np.diff(hptr)
+        cap_hosts = np.flatnonzero(counts > 0)
+        if capacity_on_y:
+            # each row: its links, then -R_j y_j
+            lengths = counts[cap_hosts] + 1
+            row_of = np.repeat(np.arange(cap_hosts.size), counts[cap_hosts])
+            pos = np.arange(order.size) + row_of  # shift by one slot per earlier row
+            total = order.size + cap_hosts.size
+            idx = np.empty(total, dtype=np.int64)
+            val = np.empty(total)
+            idx[pos] = order
+            val[pos] = work[dev[order]]
+            ends = np.cumsum(lengths) - 1
+            idx[ends] = k + cap_hosts
+            val[ends] = -instance.capacity[cap_hosts]
+            add_block("capacity", lengths, idx, val, np.full(cap_hosts.size, -_INF),
+                      np.zeros(cap_hosts.size), cap_hosts)
+        else:
+            add_block("capacity", counts[cap_hosts], order, work[dev[order]],
+                      np.full(cap_hosts.size, -_INF), instance.capacity[cap_hosts].copy(), cap_hosts)
+    # linking
+    if variant in ("strong", "both"):
+        idx = np.empty(2 * k, dtype=np.int64)
+        idx[0::2] = np.arange(k)
+        idx[1::2] = k + host
+        val = np.empty(2 * k)
+        val[0::2] = 1.0
+        val[1::2] = -1.0
+        add_block("link", np.full(k, 2), idx, val, np.full(k, -_INF), np.zeros(k), np.arange(k))
+    if variant in ("bigm", "both"):
+        order, hptr = _group_by_host(host, m)
+        counts = np.diff(hptr)
+
+        def aggregated(hosts: np.ndarray, y_coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            lengths = counts[hosts] + 1
+            sel = np.isin(host[order], hosts)
+            links = order[sel]
+            row_of = np.repeat(np.arange(hosts.size), counts[hosts])
+            pos = np.arange(links.size) + row_of
+            idx = np.empty(links.size + hosts.size, dtype=np.int64)
+            val = np.empty(links.size + hosts.size)
+            idx[pos] = links
+            val[pos] = 1.0
+            ends = np.cumsum(lengths) - 1
+            idx[ends] = k + hosts
+            val[ends] = y_coef
+            return lengths, idx, val
+
+        if variant == "bigm":
+            up_hosts = np.flatnonzero(counts > 0)
+            lengths, idx, val = aggregated(up_hosts, -counts[up_hosts].astype(float))
+            add_block("agg_upper", lengths, idx, val, np.full(up_hosts.size, -_INF),
+                      np.zeros(up_hosts.size), up_hosts)
+        all_hosts = np.arange(m)
+        lengths, idx, val = aggregated(all_hosts, -np.ones(m))
+        add_block("agg_lower", lengths, idx, val, np.zeros(m), np.full(m, _INF), all_hosts)
+    if total_capacity_row and not uncapacitated:
+        rhs = cover_rhs(instance)
+        if rhs > 0:
+            add_block("cover", np.array([m]), k + np.arange(m), instance.capacity.copy(),
+                      np.array([rhs]), np.array([_INF]))
+
+    lengths = np.concatenate(starts)
+    start = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=start[1:])
+    col_cost = np.concatenate([l_ratio * instance.link_cost, instance.edge_cost])
+    n_cols = k + m
+    return MilpArrays(
+        n_links=k,
+        n_hosts=m,
+        col_cost=col_cost,
+        col_lower=np.zeros(n_cols),
+        col_upper=np.ones(n_cols),
+        integrality=np.ones(n_cols, dtype=np.int32),
+        row_lower=np.concatenate(lows),
+        row_upper=np.concatenate(ups),
+        start=start,
+        index=np.concatenate(indices),
+        value=np.concatenate(values),
+        blocks=blocks,
+        block_keys=keys,
+    )
+
+
+class _Rows:
+    """Accumulates row blocks of a CSR matrix."""
+
+    def __init__(self) -> None:
+        self.lengths: list[np.ndarray] = []
+        self.index: list[np.ndarray] = []
+        self.value: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+        self.blocks: dict[str, tuple[int, int]] = {}
+        self.keys: dict[str, np.ndarray] = {}
+        self.n = 0
+
+    def add(self, name: str, lengths: np.ndarray, idx: np.ndarray, val: np.ndarray, lo: Any, up: Any,
+            key: np.ndarray | None = None) -> None:
+        size = int(lengths.size)
+        self.lengths.append(np.asarray(lengths, dtype=np.int64))
+        self.index.append(np.asarray(idx, dtype=np.int64))
+        self.value.append(np.asarray(val, dtype=np.float64))
+        self.lower.append(np.broadcast_to(np.asarray(lo, dtype=np.float64), (size,)))
+        self.upper.append(np.broadcast_to(np.asarray(up, dtype=np.float64), (size,)))
+        self.blocks[name] = (self.n, self.n + size)
+        if key is not None:
+            self.keys[name] = key
+        self.n += size
+
+    def arrays(self, n_links: int, n_hosts: int, col_cost: np.ndarray) -> MilpArrays:
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
+        start = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=start[1:])
+        n_cols = col_cost.size
+
+        def cat(xs: list[np.ndarray], dt: Any) -> np.ndarray:
+            return np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt)
+
+        return MilpArrays(
+            n_links=n_links, n_hosts=n_hosts, col_cost=col_cost, col_lower=np.zeros(n_cols),
+            col_upper=np.ones(n_cols), integrality=np.ones(n_cols, dtype=np.int32),
+            row_lower=cat(self.lower, np.float64), row_upper=cat(self.upper, np.float64),
+            start=start, index=cat(self.index, np.int64), value=cat(self.value, np.float64),
+            blocks=self.blocks, block_keys=self.keys,
+        )
+
+
+def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Given sorted integer ``keys`` in [0, n): CSR pointer and counts per key."""
+    counts = np.bincount(keys, minlength=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, counts
+
+
+def _rows_with_tail(members: np.ndarray, owner: np.ndarray, n_rows: int, tail_col: np.ndarray,
+                    tail_val: np.ndarray, member_val: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR rows: row r holds the ``members`` whose ``owner`` is r, then one tail entry.
+
+    ``owner`` must be sorted. Returns (lengths, index, value).
+    """
+    _, counts = _segments(owner, n_rows)
+    lengths = counts + 1
+    pos = np.arange(members.size) + owner  # one tail slot per earlier row
+    total = members.size + n_rows
+    idx = np.empty(total, dtype=np.int64)
+    val = np.empty(total)
+    idx[pos] = members
+    val[pos] = 1.0 if member_val is None else member_val
+    ends = np.cumsum(lengths) - 1
+    idx[ends] = tail_col
+    val[ends] = tail_val
+    return lengths, idx, val
+
+
+@dataclass
+class GroupedModel:
+    """HFLOP over a subset of links, with interchangeable links grouped.
+
+    A host is *binding* when the devices linked to it (within the subset)
+    could exceed its capacity. Links to non-binding hosts never meet a
+    capacity row, so which of a device's equally cheap open non-binding hosts
+    it reports to does not matter: they are replaced by one column ``z_g``
+    per (device, link cost) group with the row ``z_g <= sum_{j in g} y_j``.
+    This has the same optimum and the same LP bound as one column per link
+    with ``x_ij <= y_j`` (given y, both let the group carry
+    ``min(1, sum_j y_j)``), with far fewer rows. Links to binding hosts keep
+    their own column ``x_k``, capacity row ``sum D x <= R_j y_j`` and linking
+    rows (by ``variant``).
+
+    Columns: ``x`` (``x_links``), then ``z`` (groups), then ``y`` (hosts).
+    """
+
+    arrays: MilpArrays
+    x_links: np.ndarray
+    group_device: np.ndarray
+    group_ptr: np.ndarray
+    group_links: np.ndarray
+    binding: np.ndarray
+    col_of_link: np.ndarray  # over instance links: column of x or z, -1 if not in the model
+    n_devices: int
+
+    @property
+    def n_x(self) -> int:
+        return int(self.x_links.size)
+
+    @property
+    def n_z(self) -> int:
+        return int(self.group_device.size)
+
+    @property
+    def y_offset(self) -> int:
+        return self.n_x + self.n_z
+
+    def host_of(self, instance: Instance, col_value: np.ndarray) -> np.ndarray:
+        """Decode column values to ``host_of``.
+
+        Hosts with ``y > 1/2`` are open and links with ``x > 1/2`` are used;
+        the devices still needed to reach T are then served, cheapest first,
+        over grouped links to open hosts. Given y and x this is an optimal
+        completion (grouped links meet no capacity row), so the result costs
+        no more than the column values, also when ``z`` was continuous.
+        """
+        host_of = np.full(self.n_devices, -1, dtype=np.int64)
+        xv = col_value[: self.n_x]
+        open_ = col_value[self.y_offset:] > 0.5
+        chosen = self.x_links[(xv > 0.5) & open_[instance.link_host[self.x_links]]]
+        host_of[instance.link_device[chosen]] = instance.link_host[chosen]
+        need = instance.min_participants - int(np.count_nonzero(host_of >= 0))
+        gl = self.group_links
+        if need > 0 and gl.size:
+            dev = instance.link_device[gl]
+            ok = open_[instance.link_host[gl]] & (host_of[dev] < 0)
+            cand = gl[ok]
+            if cand.size:
+                cost = instance.link_cost[cand]
+                order = np.lexsort((cost, instance.link_device[cand]))
+                cand = cand[order]
+                devs = instance.link_device[cand]
+                first = np.ones(cand.size, dtype=bool)
+                first[1:] = devs[1:] != devs[:-1]
+                best = cand[first]  # each device's cheapest open grouped link
+                best = best[np.argsort(instance.link_cost[best], kind="stable")][:need]
+                host_of[instance.link_device[best]] = instance.link_host[best]
+        return host_of
+
+    def start(self, instance: Instance, solution: Solution) -> np.ndarray | None:
+        """Column values of ``solution``, or None if it uses a link outside the model."""
+        vec = np.zeros(self.arrays.n_cols)
+        links = solution.link_indices(instance)
+        used = links[links >= 0]
+        cols = self.col_of_link[used]
+        if np.any(cols < 0):
+            return None
+        vec[cols] = 1.0
+        vec[self.y_offset + solution.open_hosts()] = 1.0
+        return vec
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each count c, concatenated."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts
+
+
+def build_grouped(
+    instance: Instance,
+    links: np.ndarray,
+    *,
+    closed: np.ndarray | None = None,
+    uncapacitated: bool = False,
+    variant: str = "strong",
+    total_capacity_row: bool = True,
+    assign_equal: bool = False,
+    skip_singletons: bool = True,
+    group: bool = True,
+    continuous_groups: bool = True,
+    link_rows: np.ndarray | None = None,
+) -> GroupedModel:
+    """Build the HFLOP MILP over ``links`` (instance link indices) as a :class:`GroupedModel`.
+
+    Parameters
+    ----------
+    links:
+        The links that may be used (a restriction of the instance).
+    closed:
+        Hosts fixed closed (``y_j = 0``).
+    variant:
+        Linking rows of explicit link columns: ``"strong"`` / ``"both"``
+        (``x_k <= y_j``) or ``"bigm"`` (``sum_k x_k <= n_j y_j``).
+    total_capacity_row:
+        Add ``sum_j R_j y_j >= W_T`` (T smallest workloads of devices with a
+        link in ``links``).
+    assign_equal:
+        Assignment rows as equalities (T = N).
+    group:
+        Group links of non-binding hosts (False: one column per link).
+    link_rows:
+        With variant ``strong``/``both``: write ``x_k <= y_j`` only for these
+        links (instance link indices) and for zero-workload devices (whose
+        link to y is not implied by a capacity row); None writes them all.
+        Valid either way (``D_i x_k <= R_j y_j`` forces ``y_j = 1`` when
+        ``x_k = 1`` and ``D_i > 0``); fewer rows make node LPs cheaper.
+    continuous_groups:
+        Declare the group columns continuous. Exact: once y and the x
+        columns are integral, what is left (one group per device, the
+        participation row) has a totally unimodular matrix, so an optimal
+        vertex is integral; :meth:`GroupedModel.host_of` completes any
+        solution optimally.
+    """
+    if variant not in VARIANTS:
+        raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    n, m = instance.n_devices, instance.n_hosts
+    links = np.sort(np.asarray(links, dtype=np.int64))
+    dev = instance.link_device[links].astype(np.int64)
+    host = instance.link_host[links].astype(np.int64)
+    a = instance.rounds_ratio * instance.link_cost[links]
+    d = instance.workload[dev]
+    cap = np.asarray(instance.capacity, dtype=np.float64)
+    if uncapacitated:
+        binding = np.zeros(m, dtype=bool)
+    else:
+        load = np.bincount(host, weights=d, minlength=m)
+        binding = load > cap * (1 + 1e-12)
+    explicit = binding[host] | (not group)
+    xk = np.flatnonzero(explicit)
+    gk = np.flatnonzero(~explicit)
+    # groups: (device, cost) among links to non-binding hosts
+    if gk.size:
+        order = np.lexsort((host[gk], a[gk], dev[gk]))
+        gk = gk[order]
+        new = np.ones(gk.size, dtype=bool)
+        new[1:] = (dev[gk][1:] != dev[gk][:-1]) | (a[gk][1:] != a[gk][:-1])
+        gid = np.cumsum(new) - 1
+        n_z = int(gid[-1]) + 1
+        heads = gk[new]
+        group_device = dev[heads]
+        group_cost = a[heads]
+        group_ptr = np.zeros(n_z + 1, dtype=np.int64)
+        np.cumsum(np.bincount(gid, minlength=n_z), out=group_ptr[1:])
+    else:
+        gid = np.zeros(0, dtype=np.int64)
+        n_z = 0
+        group_device = np.zeros(0, dtype=np.int64)
+        group_cost = np.zeros(0)
+        group_ptr = np.zeros(1, dtype=np.int64)
+    n_x = xk.size
+    y0 = n_x + n_z
+    col_cost = np.concatenate([a[xk], group_cost, np.asarray(instance.edge_cost, dtype=np.float64)])
+    col_of_link = np.full(instance.n_links, -1, dtype=np.int64)
+    col_of_link[links[xk]] = np.arange(n_x)
+    col_of_link[links[gk]] = n_x + gid
+    rows = _Rows()
+    # assignment rows: x and z columns of each device
+    col_dev = np.concatenate([dev[xk], group_device])
+    by_dev = np.argsort(col_dev, kind="stable")
+    _, dcount = _segments(col_dev[by_dev], n)
+    rdev = np.arange(n) if assign_equal else np.flatnonzero(dcount >= (2 if skip_singletons else 1))
+    sel = np.repeat(np.isin(np.arange(n), rdev), dcount) if rdev.size != n else np.ones(by_dev.size, bool)
+    rows.add("assign", dcount[rdev], by_dev[sel], np.ones(int(sel.sum())),
+             1.0 if assign_equal else -_INF, 1.0, rdev)
+    rows.add("participate", np.array([n_x + n_z]), np.arange(n_x + n_z), np.ones(n_x + n_z),
+             float(instance.min_participants), _INF)
+    if not uncapacitated:
+        cx = xk[d[xk] > 0]
+        hs = host[cx]
+        o = np.argsort(hs, kind="stable")
+        cap_hosts = np.flatnonzero(np.bincount(hs, minlength=m) > 0)
+        remap = np.full(m, -1, dtype=np.int64)
+        remap[cap_hosts] = np.arange(cap_hosts.size)
+        lengths, idx, val = _rows_with_tail(col_of_link[links[cx[o]]], remap[hs[o]], cap_hosts.size,
+                                            y0 + cap_hosts, -cap[cap_hosts], d[cx[o]])
+        rows.add("capacity", lengths, idx, val, -_INF, 0.0, cap_hosts)
+    if n_x:
+        if variant in ("strong", "both"):
+            # x_k <= y_j: all of them, or (link_rows) only where no capacity row
+            # links x to y (zero workload) plus the ones asked for
+            if link_rows is None:
+                lx = np.arange(n_x)
+            else:
+                want = np.zeros(instance.n_links, dtype=bool)
+                want[np.asarray(link_rows, dtype=np.int64)] = True
+                lx = np.flatnonzero(want[links[xk]] | (d[xk] == 0) | uncapacitated)
+            nl = lx.size
+            idx = np.empty(2 * nl, dtype=np.int64)
+            idx[0::2] = lx
+            idx[1::2] = y0 + host[xk][lx]
+            val = np.tile([1.0, -1.0], nl)
+            rows.add("link", np.full(nl, 2), idx, val, -_INF, 0.0, links[xk][lx])
+        else:
+            hs = host[xk]
+            o = np.argsort(hs, kind="stable")
+            hosts_x = np.flatnonzero(np.bincount(hs, minlength=m) > 0)
+            remap = np.full(m, -1, dtype=np.int64)
+            remap[hosts_x] = np.arange(hosts_x.size)
+            nj = np.bincount(hs, minlength=m)[hosts_x].astype(float)
+            lengths, idx, val = _rows_with_tail(np.arange(n_x)[o], remap[hs[o]], hosts_x.size,
+                                                y0 + hosts_x, -nj)
+            rows.add("agg_upper", lengths, idx, val, -_INF, 0.0, hosts_x)
+    if n_z:
+        members_y = y0 + host[gk]
+        lengths, idx, val = _rows_with_tail(members_y, gid, n_z, n_x + np.arange(n_z),
+                                            np.ones(n_z), -np.ones(gk.size))
+        rows.add("group", lengths, idx, val, -_INF, 0.0, np.arange(n_z))
+    if total_capacity_row and not uncapacitated and instance.min_participants > 0:
+        fits = d <= cap[host]
+        servable = np.zeros(n, dtype=bool)
+        servable[dev[fits]] = True
+        work = instance.workload[servable]
+        t = instance.min_participants
+        rhs = float(np.partition(work, t - 1)[:t].sum()) if work.size >= t else float(work.sum())
+        if rhs > 0:
+            rows.add("cover", np.array([m]), y0 + np.arange(m), cap.copy(), rhs, _INF)
+    arrays = rows.arrays(y0, m, col_cost)
+    if closed is not None:
+        arrays.col_upper[y0:][np.asarray(closed, dtype=bool)] = 0.0
+    if continuous_groups:
+        arrays.integrality[n_x:y0] = 0
+    return GroupedModel(arrays, links[xk], group_device, group_ptr, links[gk], binding, col_of_link, n)
+
+
+def build_plain(instance: Instance, *, uncapacitated: bool = False) -> MilpArrays:
+    """The textbook formulation: ``x_ij <= y_j`` for every link, ``sum D x <= R_j``.
+
+    This is the published model (variant ``strong``) exactly as a user would
+    write it; hflopt's benchmarks use it as the baseline for the exact solver.
+    """
+    return build_arrays(instance, variant="strong", uncapacitated=uncapacitated)
+
+
+def start_vector(instance: Instance, solution: Solution, n_cols: int | None = None) -> np.ndarray:
+    """Column values (x then y) of ``solution`` for a MIP start."""
+    k, m = instance.n_links, instance.n_hosts
+    vec = np.zeros(n_cols if n_cols is not None else k + m)
+    links = solution.link_indices(instance)
+    used = links[links >= 0]
+    vec[used] = 1.0
+    vec[k + solution.open_hosts()] = 1.0
+    return vec
+
+
+# ------------------------------------------------------------------ running
+@dataclass
+class HighsRun:
+    """Raw outcome of one HiGHS run."""
+
+    model_status: str
+    col_value: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    optimal: bool
+    infeasible: bool
+    timed_out: bool
+    failed: str | None
+    nodes: int
+    iterations: int
+    seconds: float
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+
+
+def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> Any:
+    """A fresh ``highspy.Highs`` with hflopt's defaults (silent unless verbose)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(verbose))
+    if threads:
+        # HiGHS's thread pool is process-wide and fixed at the first solve;
+        # asking for another size later fails unless the pool is reset first
+        highspy.Highs.resetGlobalScheduler(True)
+        h.setOptionValue("threads", int(threads))
+    if seed is not None:
+        h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    for key, value in (options or {}).items():
+        if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS rejected option {key}={value!r}")
+    return h
+
+
+def run_highs(
+    h: Any,
+    *,
+    deadline: Deadline,
+    mip: bool = True,
+    rel_gap: float = 0.0,
+    abs_gap: float | None = None,
+    start: np.ndarray | None = None,
+    progress: ProgressCallback | None = None,
+    phase: str = "branch-and-bound",
+    duals: bool = False,
+    grace: float = GRACE,
+    col_cost: np.ndarray | None = None,
+    offset: float = 0.0,
+) -> HighsRun:
+    """Run ``h`` (model already passed) under a watchdog and collect the outcome.
+
+    HiGHS is given the remaining time as ``time_limit``; since it checks that
+    limit only between phases, interrupt callbacks stop it ``grace`` seconds
+    after the deadline. (HiGHS's presolve has no interrupt hook; keep models
+    that reach HiGHS small when a hard limit matters.)
+
+    With ``col_cost`` given, the objective is recomputed from the returned
+    solution and the MIP bound is taken as that objective minus HiGHS's own
+    primal-dual gap: HiGHS 1.16 can drop the objective offset created by its
+    presolve from both its primal and its dual bound when a MIP start is
+    given, while the gap between them stays right.
+    """
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    remaining = deadline.remaining()
+    if math.isfinite(remaining):
+        h.setOptionValue("time_limit", max(remaining, 0.01))
+    if mip:
+        h.setOptionValue("mip_rel_gap", float(rel_gap))
+        if abs_gap is not None:
+            h.setOptionValue("mip_abs_gap", float(abs_gap))
+    if start is not None:
+        cols = np.arange(start.size, dtype=np.int32)
+        h.setSolution(int(start.size), cols, start.astype(np.float64))
+    stop_at = (deadline.seconds + grace) if deadline.seconds is not None else _INF
+    state = {"last": -_INF, "stopped": False}
+    lock = threading.Lock()
+
+    def on_interrupt(e: Any) -> None:
+        now = deadline.elapsed()
+        if now >= stop_at:
+            state["stopped"] = True
+            e.interrupt()
+        if progress is not None and now - state["last"] >= 1.0:
+            with lock:
+                state["last"] = now
+            out = e.data_out
+            inc = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
+            bnd = out.mip_dual_bound if abs(out.mip_dual_bound) < highspy.kHighsInf else None
+            progress(Progress(now, inc, bnd, phase))
+
+    def on_lp_interrupt(e: Any) -> None:
+        if deadline.elapsed() >= stop_at:
+            state["stopped"] = True
+            e.interrupt()
+
+    if mip:
+        h.cbMipInterrupt += on_interrupt
+    h.cbSimplexInterrupt += on_lp_interrupt
+    h.cbIpmInterrupt += on_lp_interrupt
+    t0 = time.perf_counter()
+    try:
+        h.run()
+    finally:
+        if mip:
+            h.cbMipInterrupt -= on_interrupt
+        h.cbSimplexInterrupt -= on_lp_interrupt
+        h.cbIpmInterrupt -= on_lp_interrupt
+    seconds = time.perf_counter() - t0
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2
+    sol = h.getSolution() if has_sol or duals else None
+    col_value = np.asarray(sol.col_value) if (sol is not None and has_sol) else None
+    objective = float(info.objective_function_value) if has_sol else None
+    if mip:
+        db = info.mip_dual_bound
+        bound = float(db) if math.isfinite(db) and abs(db) < highspy.kHighsInf else None
+    else:
+        bound = objective if status == ms.kOptimal else None
+    if col_cost is not None and col_value is not None:
+        true_obj = float(col_cost @ col_value) + offset
+        if bound is not None and objective is not None:
+            bound = true_obj - max(0.0, objective - bound)
+        objective = true_obj
+    timed_out = status in (ms.kTimeLimit, ms.kInterrupt) or state["stopped"]
+    ok = (ms.kOptimal, ms.kInfeasible, ms.kTimeLimit, ms.kInterrupt, ms.kSolutionLimit,
+          ms.kObjectiveBound, ms.kObjectiveTarget)
+    failed = None if (status in ok or timed_out) else f"HiGHS ended with status {h.modelStatusToString(status)}"
+    row_dual = col_dual = None
+    if duals and sol is not None and info.dual_solution_status == 2:
+        row_dual = np.asarray(sol.row_dual)
+        col_dual = np.asarray(sol.col_dual)
+    return HighsRun(
+        model_status=h.modelStatusToString(status),
+        col_value=col_value,
+        objective=objective,
+        bound=bound,
+        optimal=status == ms.kOptimal,
+        infeasible=status == ms.kInfeasible,
+        timed_out=timed_out,
+        failed=failed,
+        nodes=int(max(info.mip_node_count, 0)) if mip else 0,
+        iterations=int(max(info.simplex_iteration_count, 0)),
+        seconds=seconds,
+        row_dual=row_dual,
+        col_dual=col_dual,
+    )
+
+
+def solve_plain(
+    instance: Instance,
+    *,
+    variant: str = "strong",
+    uncapacitated: bool = False,
+    time_limit: float | None = None,
+    gap: float = 0.0,
+    threads: int | None = None,
+    seed: int | None = None,
+    verbose: bool = False,
+    warm_start: Solution | None = None,
+    progress: ProgressCallback | None = None,
+    integral_gap: bool = True,
+    highs_options: dict[str, Any] | None = None,
+) -> Result:
+    """Solve the formulation of :mod:`hflopt.model` directly with HiGHS.
+
+    The same model as :func:`~hflopt.solvers.pyomo_exact.solve_pyomo` with
+    ``solver="highs"``, built from numpy arrays (:func:`build_arrays`). With
+    ``variant="strong"`` this is the textbook formulation that hflopt's exact
+    benchmarks use as the baseline.
+
+    Parameters
+    ----------
+    integral_gap:
+        With integral data and ``gap=0``, stop once the bound is within less
+        than 1 of the incumbent (a proof of optimality); Pyomo's path does
+        the same.
+    Other parameters:
+        As :func:`~hflopt.solvers.pyomo_exact.solve_pyomo`.
+    """
+    if gap < 0 or not math.isfinite(gap):
+        raise SolverError(f"gap must be a finite number >= 0, got {gap}")
+    deadline = Deadline(time_limit)
+    stats: dict[str, Any] = {"variant": variant, "interface": "highspy"}
+    reason = infeasibility_reason(instance, uncapacitated=uncapacitated)
+    if reason:
+        return finish(instance, host_of=None, bound=None, method="highs-plain", solver="highs",
+                      infeasible=True, message=reason, stats=stats, solve_seconds=deadline.elapsed())
+    t0 = time.perf_counter()
+    arrays = build_arrays(instance, variant=variant, uncapacitated=uncapacitated)
+    h = new_highs(verbose=verbose, threads=threads, seed=seed, options=highs_options)
+    arrays.pass_to(h)
+    build_seconds = time.perf_counter() - t0
+    stats.update(rows=arrays.n_rows, columns=arrays.n_cols, nonzeros=arrays.n_nonzeros)
+    abs_gap = (1.0 - 1e-6) if (gap == 0 and integral_gap and objective_granularity(instance)) else None
+    start = start_vector(instance, warm_start) if warm_start is not None else None
+    run = run_highs(h, deadline=deadline, rel_gap=gap, abs_gap=abs_gap, start=start, progress=progress,
+                    col_cost=arrays.col_cost)
+    host_of = host_of_from_x(instance, run.col_value[: instance.n_links]) if run.col_value is not None else None
+    stats.update(nodes=run.nodes, simplex_iterations=run.iterations, highs_status=run.model_status)
+    return finish(instance, host_of=host_of, bound=run.bound, method="highs-plain", solver="highs",
+                  solver_optimal=run.optimal, timed_out=run.timed_out, infeasible=run.infeasible,
+                  failed=run.failed, gap_tolerance=gap, build_seconds=build_seconds,
+                  solve_seconds=time.perf_counter() - t0 - build_seconds, stats=stats,
+                  capacitated=not uncapacitated)

@@ -1,0 +1,300 @@
+"""The fast exact method and the direct highspy model builder.
+
+Every solution goes through Solution.verify; optima are checked against
+brute force (tiny instances), the Pyomo reference model and the textbook
+formulation; bounds and reduced-cost fixing are checked for validity.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from conftest import brute_force
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import instances
+
+import hflopt
+from hflopt.generators import authors_runtime_capacity, random_instance
+from hflopt.model import VARIANTS
+from hflopt.solution import Solution, Status
+from hflopt.solvers import METHODS
+from hflopt.solvers._common import Deadline
+from hflopt.solvers.exact import lagrangian_bound, solve_exact
+from hflopt.solvers.highs_direct import (
+    build_arrays,
+    build_grouped,
+    build_plain,
+    new_highs,
+    run_highs,
+    solve_plain,
+    start_vector,
+)
+from hflopt.solvers.pyomo_exact import solve_pyomo, solver_available
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def authors(m: int, n: int, seed: int) -> hflopt.Instance:
+    return random_instance(m, n, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(n, m, 20), seed=seed)
+
+
+def tight(m: int, n: int, ratio: float, seed: int) -> hflopt.Instance:
+    """Small SSCFLP-style instance with total capacity = ratio x total workload (p = 1)."""
+    rng = np.random.default_rng(seed)
+    dem = rng.integers(5, 36, n).astype(float)
+    raw = rng.uniform(10, 160, m)
+    cap = np.ceil(raw * ratio * dem.sum() / raw.sum())
+    fixed = np.round(rng.uniform(0, 90, m) + rng.uniform(100, 110, m) * np.sqrt(cap))
+    dist = np.sqrt(((rng.random((n, 1, 2)) - rng.random((1, m, 2))) ** 2).sum(axis=2))
+    return hflopt.Instance.from_dense(cap, fixed, dem, np.round(10 * dist * dem[:, None]),
+                                      participation_ratio=1.0, name=f"tight-{m}x{n}-s{seed}")
+
+
+def check_optimal(res: hflopt.Result, inst: hflopt.Instance, expected: float | None,
+                  *, capacity: bool = True) -> None:
+    if expected is None:
+        assert res.status == Status.INFEASIBLE, res.summary()
+        assert res.solution is None
+        return
+    assert res.status == Status.OPTIMAL, res.summary()
+    assert res.solution.verify(inst, capacity=capacity) == pytest.approx(expected, abs=1e-6)
+    assert res.objective == pytest.approx(expected, abs=1e-6)
+    assert res.bound == pytest.approx(expected, abs=1e-6)
+    assert res.gap == 0.0
+
+
+# ----------------------------------------------------------- the direct model
+MEDIUM = [
+    ("authors", lambda: authors(6, 40, 3)),
+    ("sparse", lambda: authors(8, 30, 5).restrict_links(np.random.default_rng(0).random(240) < 0.4)),
+    ("tight", lambda: tight(6, 25, 1.3, 2)),
+    ("zero-work", lambda: hflopt.Instance.from_dense(
+        [10, 0, 4], [3, 0, 1], [0, 0, 5, 2], [[1, 0, 2], [3, 0, 1], [2, 1, 0], [0, 2, 2]],
+        min_participants=3, rounds_ratio=2)),
+]
+
+
+@pytest.mark.parametrize("name,make", MEDIUM, ids=[m[0] for m in MEDIUM])
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("uncapacitated", [False, True])
+def test_direct_model_is_the_pyomo_model(name, make, variant, uncapacitated):
+    inst = make()
+    a = solve_plain(inst, variant=variant, uncapacitated=uncapacitated)
+    b = solve_pyomo(inst, variant=variant, uncapacitated=uncapacitated)
+    assert a.status == b.status == Status.OPTIMAL
+    assert a.objective == pytest.approx(b.objective, abs=1e-9)
+    a.solution.verify(inst, capacity=not uncapacitated)
+    # same rows and columns as the Pyomo model
+    assert a.stats["rows"] == b.stats["rows"]
+    assert a.stats["columns"] == b.stats["columns"]
+    c = solve_exact(inst, variant=variant, uncapacitated=uncapacitated)
+    check_optimal(c, inst, b.objective, capacity=not uncapacitated)
+
+
+def test_arrays_rows_hold_for_a_feasible_solution(tiny):
+    # the optimal solution (from Pyomo) satisfies every row of every variant
+    sol = solve_pyomo(tiny).solution
+    for variant in VARIANTS:
+        arrays = build_arrays(tiny, variant=variant, capacity_on_y=True, total_capacity_row=True)
+        vec = start_vector(tiny, sol)
+        act = arrays.row_activity(vec)
+        assert np.all(act >= arrays.row_lower - 1e-9) and np.all(act <= arrays.row_upper + 1e-9)
+        assert float(arrays.col_cost @ vec) == pytest.approx(sol.cost(tiny))
+    plain = build_plain(tiny)
+    assert set(plain.blocks) == {"assign", "participate", "capacity", "link"}
+    assert plain.n_cols == tiny.n_links + tiny.n_hosts
+
+
+def test_passmodel_in_one_call_scales():
+    # 100 x 2,000 = 200,000 links: built and passed to HiGHS without per-row Python calls
+    inst = authors(100, 2000, 0)
+    t0 = time.perf_counter()
+    arrays = build_plain(inst)
+    h = new_highs()
+    arrays.pass_to(h)
+    assert h.getNumRow() == arrays.n_rows and h.getNumCol() == arrays.n_cols == 200_100
+    assert arrays.n_nonzeros == h.getNumNz()
+    assert time.perf_counter() - t0 < 60  # generous: a sanity check, not a benchmark
+
+
+@given(instances(max_hosts=3, max_devices=5), st.sampled_from(VARIANTS), st.booleans(), st.booleans())
+@FAST
+def test_grouped_model_matches_brute_force(inst, variant, uncapacitated, group):
+    links = np.arange(inst.n_links) if uncapacitated else np.flatnonzero(inst.fits)
+    gm = build_grouped(inst, links, uncapacitated=uncapacitated, variant=variant, group=group,
+                       assign_equal=inst.min_participants == inst.n_devices)
+    h = new_highs()
+    gm.arrays.pass_to(h)
+    run = run_highs(h, deadline=Deadline(None), col_cost=gm.arrays.col_cost)
+    expected = brute_force(inst, capacitated=not uncapacitated)
+    if expected is None:
+        assert run.col_value is None
+        return
+    host_of = gm.host_of(inst, run.col_value)
+    assert Solution(host_of).verify(inst, capacity=not uncapacitated) == pytest.approx(expected, abs=1e-6)
+    assert run.objective == pytest.approx(expected, abs=1e-6)
+
+
+# ------------------------------------------------------------ the exact method
+@given(instances(max_hosts=3, max_devices=5, integral=True), st.sampled_from(VARIANTS))
+@FAST
+def test_exact_matches_brute_force(inst, variant):
+    check_optimal(solve_exact(inst, variant=variant), inst, brute_force(inst))
+
+
+@given(instances(max_hosts=3, max_devices=5, integral=False))
+@FAST
+def test_exact_matches_brute_force_fractional_costs(inst):
+    check_optimal(solve_exact(inst), inst, brute_force(inst))
+
+
+@given(instances(max_hosts=3, max_devices=5, tight=True))
+@FAST
+def test_exact_matches_brute_force_tight(inst):
+    check_optimal(solve_exact(inst), inst, brute_force(inst))
+
+
+@given(instances(max_hosts=3, max_devices=5))
+@FAST
+def test_exact_uncapacitated_matches_brute_force(inst):
+    expected = brute_force(inst, capacitated=False)
+    check_optimal(solve_exact(inst, uncapacitated=True), inst, expected, capacity=False)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: authors(10, 300, 1),
+    lambda: authors(20, 200, 2),
+    lambda: tight(6, 30, 1.2, 0),
+    lambda: tight(7, 35, 1.5, 1),
+    lambda: authors(12, 150, 4).replace(participation_ratio=1.0),
+], ids=["authors-10x300", "authors-20x200", "tight-6x30", "tight-7x35", "authors-p1"])
+def test_exact_matches_plain_formulation(make):
+    inst = make()
+    plain = solve_plain(inst)
+    assert plain.status == Status.OPTIMAL
+    check_optimal(solve_exact(inst), inst, plain.objective)
+
+
+def test_large_instance_is_priced_not_restricted():
+    # 40 x 2,000 = 80,000 links: the LP runs over a core of links and the rest is priced
+    inst = authors(40, 2000, 7)
+    res = solve_exact(inst, time_limit=300)
+    assert res.status == Status.OPTIMAL
+    res.solution.verify(inst)
+    assert res.stats["lp_core_links"] < inst.n_links
+    assert res.bound == res.objective
+
+
+def test_registered_as_exact_and_pyomo_kept():
+    assert METHODS["exact"] is solve_exact
+    assert METHODS["pyomo"] is solve_pyomo
+    res = hflopt.solve(authors(4, 30, 0), "exact")
+    assert res.method == "exact" and res.status == Status.OPTIMAL
+
+
+@pytest.mark.skipif(not solver_available("cbc"), reason="cbc not installed")
+def test_other_solvers_go_through_pyomo(tiny):
+    res = solve_exact(tiny, solver="cbc")
+    assert res.stats.get("interface") == "pyomo"
+    assert res.status == Status.OPTIMAL
+    assert res.objective == pytest.approx(solve_exact(tiny).objective)
+
+
+# ---------------------------------------------------------- bounds and fixing
+@given(instances(max_hosts=3, max_devices=5), st.integers(0, 2**31 - 1), st.booleans())
+@FAST
+def test_lagrangian_bound_and_reduced_costs_are_valid(inst, seed, uncapacitated):
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-5, 15, inst.n_devices)
+    mu = float(rng.uniform(0, 15))
+    lb = lagrangian_bound(inst, u, mu, uncapacitated=uncapacitated)
+    best = brute_force(inst, capacitated=not uncapacitated)
+    if best is None:
+        return
+    assert lb.value <= best + 1e-7
+    # the bound with a link forced in holds for every solution using that link:
+    # check it on every feasible assignment (enumerated) that uses the link
+    import itertools
+
+    cost = inst.dense_costs()
+    forced = lb.link_forced(inst.link_host[lb.links])
+    forced_of = {(int(inst.link_device[k]), int(inst.link_host[k])): f for k, f in zip(lb.links, forced, strict=True)}
+    host_forced = lb.host_forced()
+    for combo in itertools.product(range(-1, inst.n_hosts), repeat=inst.n_devices):
+        h = np.array(combo)
+        sol = Solution(h)
+        if not sol.is_feasible(inst, capacity=not uncapacitated):
+            continue
+        value = sol.cost(inst)
+        for i in np.flatnonzero(h >= 0):
+            key = (int(i), int(h[i]))
+            if key in forced_of:
+                assert forced_of[key] <= value + 1e-7
+            assert math.isfinite(cost[i, h[i]])
+        for j in sol.open_hosts():
+            assert host_forced[j] <= value + 1e-7
+
+
+# ------------------------------------------------------- options and honesty
+def test_time_limit_is_honoured():
+    inst = tight(40, 240, 1.2, 3)
+    t0 = time.perf_counter()
+    res = solve_exact(inst, time_limit=3.0)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 3.0 + 10.0
+    assert res.status in (Status.TIME_LIMIT, Status.NO_SOLUTION, Status.OPTIMAL)
+    if res.status == Status.OPTIMAL:  # a fast machine may prove it: then it must be right
+        assert res.gap == 0.0
+    if res.solution is not None:
+        assert res.solution.verify(inst) == pytest.approx(res.objective)
+        assert res.bound is None or res.bound <= res.objective + 1e-9
+
+
+def test_time_limit_before_any_solution():
+    inst = tight(40, 240, 1.2, 4)
+    res = solve_exact(inst, time_limit=0.05)
+    assert res.status in (Status.TIME_LIMIT, Status.NO_SOLUTION)
+    if res.solution is not None:
+        res.solution.verify(inst)
+
+
+def test_warm_start_and_progress():
+    inst = authors(10, 200, 3)
+    first = solve_exact(inst)
+    seen = []
+    res = solve_exact(inst, warm_start=first.solution, progress=seen.append)
+    check_optimal(res, inst, first.objective)
+    assert seen and all(p.incumbent is None or p.incumbent >= first.objective - 1e-9 for p in seen)
+    assert all(p.bound is None or p.bound <= first.objective + 1e-9 for p in seen)
+
+
+def test_gap_tolerance_gives_feasible_or_optimal():
+    inst = tight(7, 35, 1.3, 5)
+    opt = solve_exact(inst).objective
+    res = solve_exact(inst, gap=0.05)
+    assert res.status in (Status.OPTIMAL, Status.FEASIBLE)
+    value = res.solution.verify(inst)
+    assert value <= opt * 1.05 + 1e-6
+    assert res.bound <= opt + 1e-6
+
+
+def test_infeasible_and_trivial_instances():
+    inst = hflopt.Instance.from_dense([5, 5], [1, 1], [4, 4, 4], [[0, 0], [0, 0], [0, 0]],
+                                      participation_ratio=1.0)
+    res = solve_exact(inst)
+    assert res.status == Status.INFEASIBLE and "capacity" in res.message
+    zero = inst.replace(participation_ratio=0.0)
+    res = solve_exact(zero)
+    check_optimal(res, zero, 0.0)
+
+
+def test_bad_options_are_rejected(tiny):
+    with pytest.raises(hflopt.SolverError):
+        solve_exact(tiny, variant="weak")
+    with pytest.raises(hflopt.SolverError):
+        solve_exact(tiny, gap=-1)
