@@ -78,9 +78,11 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
 
 
 def _register_builtin() -> None:
+    from hflopt.solvers.exact import solve_exact
     from hflopt.solvers.pyomo_exact import solve_pyomo
 
-    register("exact", "exact MILP through Pyomo (HiGHS by default; any Pyomo solver)")(solve_pyomo)
+    register("exact", "fast exact method: LP/Lagrangian bounds, reduced-cost fixing, HiGHS "
+             "branch-and-bound (solver other than highs: through Pyomo)")(solve_exact)
     register("pyomo", "the Pyomo reference model, any Pyomo solver")(solve_pyomo)
 
     from hflopt.solvers.auto import solve_auto
