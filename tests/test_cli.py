@@ -131,10 +131,15 @@ def test_convert_round_trip_and_refusal(capsys, small, tmp_path, tiny):
     assert not (tmp_path / "t.txt").exists()
 
 
-def test_console_entry_point(small):
-    proc = subprocess.run([sys.executable, "-m", "hflopt", "solve", str(small), "-q"],
-                          capture_output=True, text=True, timeout=120)
+@pytest.mark.parametrize("method", ["auto", "exact", "lagrangian"])
+def test_console_entry_point_prints_nothing_when_quiet(small, method):
+    # nothing on stdout, not even HiGHS's banner (printed by the first Highs() of a process)
+    proc = subprocess.run([sys.executable, "-m", "hflopt", "solve", str(small), "-q",
+                           "--method", method], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+
+
+def test_console_entry_point(small):
     proc = subprocess.run([sys.executable, "-m", "hflopt", "solve", str(DATA / "bad" / "empty.txt")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

@@ -33,29 +33,9 @@ __all__ = ["LPBound", "lp_bound", "lp_size", "new_highs", "strong_model"]
 
 def new_highs(verbose: bool = False, threads: int | None = None) -> Any:
     """A ``highspy.Highs`` that prints nothing unless ``verbose`` (not even its banner)."""
-    import os
-    import sys
+    from hflopt.solvers.highs_direct import new_highs as _new
 
-    import highspy
-
-    if verbose:
-        h = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 1)
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-    h.setOptionValue("output_flag", bool(verbose))
-    h.setOptionValue("log_to_console", bool(verbose))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    return h
+    return _new(verbose=verbose, threads=threads)
 
 
 @dataclass

@@ -225,7 +225,7 @@ def _lagrange(p: _Problem, u: np.ndarray, mu: float, links: np.ndarray) -> Lagra
         link_rc = rc + price[host] * d
     else:
         link_rc = rc
-    kp = np.bincount(host, weights=np.minimum(0.0, link_rc), minlength=m)
+    kp = np.bincount(host, weights=np.minimum(0.0, link_rc), minlength=m).astype(np.float64)
     if p.capacitated:
         kp -= price * p.R
     h0 = p.f + kp

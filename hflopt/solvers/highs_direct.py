@@ -31,6 +31,8 @@ solves it and returns an honest :class:`~hflopt.Result`.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -697,11 +699,30 @@ class HighsRun:
 
 def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | None = None,
               options: dict[str, Any] | None = None) -> Any:
-    """A fresh ``highspy.Highs`` with hflopt's defaults (silent unless verbose)."""
+    """A fresh ``highspy.Highs`` with hflopt's defaults (silent unless verbose).
+
+    HiGHS prints its banner on stdout when the first ``Highs`` object of a
+    process is constructed, before any option can be set; unless ``verbose``
+    the construction runs with file descriptor 1 pointed at ``os.devnull`` so
+    that ``hflopt solve`` output (and JSON piped from it) stays clean.
+    """
     import highspy
 
-    h = highspy.Highs()
+    if verbose:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
     h.setOptionValue("output_flag", bool(verbose))
+    h.setOptionValue("log_to_console", bool(verbose))
     if threads:
         # HiGHS's thread pool is process-wide and fixed at the first solve;
         # asking for another size later fails unless the pool is reset first
