@@ -298,3 +298,37 @@ def test_bad_options_are_rejected(tiny):
         solve_exact(tiny, variant="weak")
     with pytest.raises(hflopt.SolverError):
         solve_exact(tiny, gap=-1)
+
+
+def _solve_in_child(conn) -> None:  # pragma: no cover - runs in a forked child
+    inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(1000, 50, 20), seed=3)
+    res = METHODS["exact"](inst, time_limit=60)
+    conn.send((res.status.value, res.solution.verify(inst) if res.solution else None))
+    conn.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_can_solve_after_the_parent_used_highs():
+    """HiGHS's thread pool does not survive fork; hflopt resets it in the child.
+
+    Without the reset the child's first branch-and-bound spins forever (found
+    in benchmarks/heuristics.py, which solves in forked children).
+    """
+    import multiprocessing as mp
+
+    parent_inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20,
+                                  max_capacity=authors_runtime_capacity(1000, 50, 20), seed=1)
+    assert METHODS["exact"](parent_inst, time_limit=60).solution is not None
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_solve_in_child, args=(send,))
+    proc.start()
+    send.close()
+    got = recv.recv() if recv.poll(90) else None
+    proc.join(5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    assert got is not None, "the forked child hung in HiGHS"
+    assert got[0] == "optimal" and got[1] == 20.0

@@ -697,6 +697,24 @@ class HighsRun:
     col_dual: np.ndarray | None = None
 
 
+def _reset_highs_after_fork() -> None:
+    """In a forked child, give HiGHS a fresh thread pool.
+
+    HiGHS keeps one process-wide pool of worker threads. ``fork`` copies the
+    pool's state but not its threads, so a child of a process that has already
+    run HiGHS (``multiprocessing`` with the ``fork`` start method, the Linux
+    default before Python 3.14) spins forever in its first parallel solve.
+    Resetting the scheduler in the child makes HiGHS start new workers.
+    """
+    highspy = sys.modules.get("highspy")
+    if highspy is not None:
+        highspy.Highs.resetGlobalScheduler(True)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_highs_after_fork)
+
+
 def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | None = None,
               options: dict[str, Any] | None = None) -> Any:
     """A fresh ``highspy.Highs`` with hflopt's defaults (silent unless verbose).
