@@ -1,12 +1,29 @@
 """Heuristics vs exact on the authors' generator, and a 10^6-device sparse instance.
 
 Part A (mid-size): the authors' generator (p = 0.7, l = 4, Dmax = 20, costs
-0..10, C = 10*N*Dmax/M) at 50x1,000, 100x1,000 and 50x10,000. Every instance
-is solved by ``METHODS["exact"]`` (whichever exact method is registered) with
-a generous limit; only instances it proves optimal count for the gap
-columns (the others are listed). Gaps are ``(obj - opt) / max(1, opt)`` (the
-optima are tiny) and absolute differences. The authors'-style baselines run
-side by side with hflopt's methods in the same process.
+0..10, C = 10*N*Dmax/M) at 50x1,000, 100x1,000 and 50x10,000, 5 seeds each.
+Every instance is solved, in the same run, by
+
+- ``METHODS["exact"]`` (hflopt's exact method): its proven optima are the
+  reference for the gap columns (instances it does not prove optimal are
+  listed and left out of the gaps);
+- the *plain* textbook formulation handed to HiGHS
+  (:func:`hflopt.solvers.highs_direct.solve_plain`, ``x_ij <= y_j`` for every
+  pair; the Pyomo model of ``METHODS["pyomo"]`` when that module is absent),
+  with a time limit;
+- the authors'-style baselines (``greedy-pack``, ``greedy-cheapest``,
+  ``merge-search``) and hflopt's heuristics (``greedy``, ``local-search``,
+  ``lagrangian``, ``core-search``), plus ``core-search`` with a time limit of
+  1/50 of the exact method's time on that instance (the issue's speed target).
+
+Exact and plain run in child processes that are killed 30 s after their time
+limit (HiGHS's presolve can overrun a limit); the heuristics run in this
+process and every solution they return is verified with
+:meth:`hflopt.Solution.verify`. Gaps are ``(obj - opt) / max(1, opt)`` (the
+optima are tiny, 0 to ~25) and absolute differences ``obj - opt``. Speed-ups
+are ratios of median times: ``median(exact) / median(method)`` and
+``median(plain) / median(method)``; a ``>=`` marks a lower bound (some plain
+runs hit their time limit, whose time is then counted as the limit).
 
 Part B (large): 1,000 hosts x 1,000,000 devices, 20 candidate links per
 device (nearest hosts), geometric costs; run in a child process so that its
@@ -15,21 +32,24 @@ the certified gap ``(obj - bound) / max(1, obj)`` of the Lagrangian method.
 
 Usage::
 
-    python benchmarks/heuristics.py            # full (hours: the exact solves dominate)
-    python benchmarks/heuristics.py --quick    # small sizes, a few minutes
+    python benchmarks/heuristics.py              # full (1-2 hours: exact and plain dominate)
+    python benchmarks/heuristics.py --quick      # small sizes, two seeds, a few minutes
     python benchmarks/heuristics.py --part large
     python benchmarks/heuristics.py --part mid --sizes 50x1000 --seeds 5
+    nice -n 10 python benchmarks/heuristics.py --part mid --plain-limit 300
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import resource
 import statistics
 import subprocess
 import sys
 import time
+import traceback
 from typing import Any
 
 import numpy as np
@@ -40,9 +60,10 @@ from hflopt.solution import Status
 from hflopt.solvers import METHODS
 
 BASELINES = ["greedy-pack", "greedy-cheapest", "merge-search"]
-OURS = ["greedy", "local-search", "lagrangian"]
-#: lagrangian with a time limit of (exact time / 50), the issue's speed target
-BUDGET = "lagrangian@exact/50"
+OURS = ["greedy", "local-search", "lagrangian", "core-search"]
+#: core-search with a time limit of (exact time / 50), the issue's speed target
+BUDGET = "core-search@exact/50"
+KILL_GRACE = 30.0
 
 
 def authors_instance(m: int, n: int, seed: int) -> hflopt.Instance:
@@ -59,87 +80,148 @@ def run(method: str, inst: hflopt.Instance, **options: Any) -> tuple[Any, float]
     return res, elapsed
 
 
-def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float,
-        heuristic_limit: float) -> None:
-    print(f"exact method: METHODS['exact'] = {METHODS['exact'].__module__}."
-          f"{METHODS['exact'].__name__}, limit {exact_limit:g} s")
+# ------------------------------------------------------------ child processes
+def plain_solver() -> tuple[str, Any]:
+    """The textbook formulation: highs_direct.solve_plain when present, else the Pyomo model."""
+    try:
+        from hflopt.solvers.highs_direct import solve_plain
+    except ImportError:
+        return "pyomo model (METHODS['pyomo'])", METHODS["pyomo"]
+    return "highs_direct.solve_plain (textbook model, one passModel)", solve_plain
+
+
+def _child(kind: str, m: int, n: int, seed: int, limit: float, conn: Any) -> None:
+    try:
+        inst = authors_instance(m, n, seed)
+        func = METHODS["exact"] if kind == "exact" else plain_solver()[1]
+        t0 = time.perf_counter()
+        res = func(inst, time_limit=limit)
+        elapsed = time.perf_counter() - t0
+        if res.solution is not None:
+            res.solution.verify(inst)
+        conn.send({"status": res.status.value, "objective": res.objective, "bound": res.bound,
+                   "seconds": elapsed})
+    except Exception:  # report, do not hang the parent
+        conn.send({"status": "error", "objective": None, "bound": None, "seconds": None,
+                   "error": traceback.format_exc(limit=3)})
+    finally:
+        conn.close()
+
+
+def run_child(kind: str, m: int, n: int, seed: int, limit: float) -> dict[str, Any]:
+    """Solve in a child process, killed ``KILL_GRACE`` s after the limit."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=_child, args=(kind, m, n, seed, limit, child))
+    proc.start()
+    child.close()
+    out: dict[str, Any] | None = None
+    if parent.poll(limit + KILL_GRACE):
+        out = parent.recv()
+    proc.join(timeout=5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    if out is None:
+        out = {"status": "killed", "objective": None, "bound": None,
+               "seconds": time.perf_counter() - t0}
+    return out
+
+
+# -------------------------------------------------------------------- part A
+def _fmt_ratio(num: float, den: float, lower: bool) -> str:
+    if den <= 0:
+        return "-"
+    r = num / den
+    txt = f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
+    return (">=" + txt) if lower else txt
+
+
+def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float, plain_limit: float,
+        heuristic_limit: float, with_plain: bool) -> None:
+    plain_name = plain_solver()[0]
+    print(f"exact: METHODS['exact'] = {METHODS['exact'].__module__}.{METHODS['exact'].__name__}"
+          f" (limit {exact_limit:g} s); plain: {plain_name} (limit {plain_limit:g} s"
+          f"{'' if with_plain else ', skipped'})")
     for m, n in sizes:
         names = [*BASELINES, *OURS, BUDGET]
         rows: dict[str, list[tuple[float | None, float]]] = {k: [] for k in names}
-        exact_times: list[float] = []
+        ex_times: list[float] = []
+        pl_times: list[float] = []
+        pl_capped = False
         optima: list[float | None] = []
         print(f"\n## {m} hosts x {n} devices, seeds {seeds}")
         for seed in seeds:
             inst = authors_instance(m, n, seed)
-            ex, t_ex = run("exact", inst, time_limit=exact_limit)
-            opt = ex.objective if ex.status == Status.OPTIMAL else None
+            ex = run_child("exact", m, n, seed, exact_limit)
+            opt = ex["objective"] if ex["status"] == Status.OPTIMAL.value else None
             optima.append(opt)
-            exact_times.append(t_ex)
-            line = [f"seed {seed}: exact {ex.status.value} obj {ex.objective} bound {ex.bound} "
-                    f"{t_ex:.1f} s"]
+            t_ex = float(ex["seconds"])
+            ex_times.append(t_ex)
+            line = [f"seed {seed}: exact {ex['status']} obj {ex['objective']} bound {ex['bound']} "
+                    f"{t_ex:.2f}s"]
+            if with_plain:
+                pl = run_child("plain", m, n, seed, plain_limit)
+                t_pl = float(pl["seconds"])
+                if pl["status"] != Status.OPTIMAL.value:
+                    pl_capped = True
+                    t_pl = max(t_pl, plain_limit)
+                pl_times.append(t_pl)
+                line.append(f"plain {pl['status']} obj {pl['objective']} {t_pl:.2f}s")
             for name in names:
-                meth = "lagrangian" if name == BUDGET else name
-                limit = max(0.1, t_ex / 50) if name == BUDGET else heuristic_limit
+                meth = "core-search" if name == BUDGET else name
+                limit = max(0.01, t_ex / 50) if name == BUDGET else heuristic_limit
                 res, t = run(meth, inst, time_limit=limit)
                 rows[name].append((res.objective, t))
-                meth = name
                 extra = f"/{res.bound:g}" if res.bound is not None else ""
-                line.append(f"{meth} {res.objective}{extra} {t:.2f}s")
+                line.append(f"{name} {res.objective}{extra} {t:.2f}s")
             print("  " + "; ".join(line), flush=True)
         proven = [i for i, o in enumerate(optima) if o is not None]
-        med_ex = statistics.median(exact_times)
-        print(f"\nproven optima: {len(proven)} of {len(seeds)} "
-              f"(values {[optima[i] for i in proven]}); exact median {med_ex:.2f} s")
+        unproven = [seeds[i] for i, o in enumerate(optima) if o is None]
+        med_ex = statistics.median(ex_times)
+        med_pl = statistics.median(pl_times) if pl_times else None
+        print(f"\nproven optima: {len(proven)} of {len(seeds)} (values "
+              f"{[optima[i] for i in proven]}); not proven by exact: seeds {unproven or 'none'}")
+        print(f"exact median {med_ex:.2f} s" + (
+            f"; plain median {'>=' if pl_capped else ''}{med_pl:.2f} s" if med_pl is not None
+            else ""))
         print("| method | mean gap | worst gap | mean abs diff | max abs diff | median s | "
-              "speed-up vs exact |")
-        print("|---|---|---|---|---|---|---|")
+              "speed-up vs exact | speed-up vs plain |")
+        print("|---|---|---|---|---|---|---|---|")
         for meth in names:
             gaps, diffs = [], []
             for i in proven:
                 obj = rows[meth][i][0]
+                opt = optima[i]
+                assert opt is not None
                 if obj is None:
                     gaps.append(float("inf"))
                     diffs.append(float("inf"))
                     continue
-                opt = optima[i]
-                assert opt is not None
                 gaps.append((obj - opt) / max(1.0, opt))
                 diffs.append(obj - opt)
             med_t = statistics.median(t for _, t in rows[meth])
+            vs_ex = _fmt_ratio(med_ex, med_t, False)
+            vs_pl = "-" if med_pl is None else _fmt_ratio(med_pl, med_t, pl_capped)
             if gaps:
                 print(f"| {meth} | {100 * statistics.mean(gaps):.2f}% | {100 * max(gaps):.2f}% | "
-                      f"{statistics.mean(diffs):.2f} | {max(diffs):g} | {med_t:.3f} | "
-                      f"{med_ex / med_t:.0f}x |")
+                      f"{statistics.mean(diffs):.2f} | {max(diffs):g} | {med_t:.3f} | {vs_ex} | "
+                      f"{vs_pl} |")
             else:
-                print(f"| {meth} | - | - | - | - | {med_t:.3f} | {med_ex / med_t:.0f}x |")
+                print(f"| {meth} | - | - | - | - | {med_t:.3f} | {vs_ex} | {vs_pl} |")
 
 
+# -------------------------------------------------------------------- part B
 def build_large(m: int, n: int, k: int, seed: int, cloud: float | None = None
                 ) -> tuple[hflopt.Instance, str]:
     from hflopt import generators
 
-    if hasattr(generators, "geometric_instance"):
-        extra = {} if cloud is None else {"cloud_cost": cloud}
-        inst = generators.geometric_instance(m, n, k=k, participation=0.7, rounds=4, seed=seed,
-                                             **extra)
-        what = "defaults" if cloud is None else f"cloud_cost={cloud:g}"
-        return inst, f"hflopt.generators.geometric_instance ({what}, k={k}, p=0.7, l=4)"
-    # local builder: uniform points in a 100 x 100 km square, k nearest hosts, cost = km
-    from scipy.spatial import cKDTree
-
-    rng = np.random.default_rng(seed)
-    hxy, dxy = rng.random((m, 2)) * 100, rng.random((n, 2)) * 100
-    dist, idx = cKDTree(hxy).query(dxy, k=k)
-    order = np.argsort(idx, axis=1)
-    host = np.take_along_axis(idx, order, 1).reshape(-1)
-    cost = np.take_along_axis(dist, order, 1).reshape(-1)
-    work = rng.integers(1, 20, n).astype(float)
-    cap = np.full(m, np.floor(1.5 * work.sum() / m))
-    edge = np.full(m, 100.0 if cloud is None else cloud)
-    inst = hflopt.Instance(cap, edge, work, np.repeat(np.arange(n), k), host, cost,
-                           participation_ratio=0.7, rounds_ratio=4, host_xy=hxy, device_xy=dxy,
-                           name=f"geometric-{m}x{n}-k{k}")
-    return inst, "local builder (uniform points, k nearest hosts, cost = distance)"
+    extra = {} if cloud is None else {"cloud_cost": cloud}
+    inst = generators.geometric_instance(m, n, k=k, participation=0.7, rounds=4, seed=seed,
+                                         **extra)
+    what = "defaults" if cloud is None else f"cloud_cost={cloud:g}"
+    return inst, f"hflopt.generators.geometric_instance ({what}, k={k}, p=0.7, l=4)"
 
 
 def large_child(m: int, n: int, k: int, seed: int, limit: float, gap: float,
@@ -189,11 +271,15 @@ def large(m: int, n: int, k: int, seed: int, limit: float, gap: float,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="small sizes, two seeds, 100x100,000 large")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (20x200, 30x500), two seeds, 100x100,000 large")
     ap.add_argument("--part", choices=["mid", "large", "all"], default="all")
     ap.add_argument("--sizes", help="comma-separated MxN list (default 50x1000,100x1000,50x10000)")
     ap.add_argument("--seeds", type=int, default=5, help="instances per size (default 5)")
     ap.add_argument("--exact-limit", type=float, default=1800.0, help="seconds per exact solve")
+    ap.add_argument("--plain-limit", type=float, default=600.0,
+                    help="seconds per solve of the plain textbook model")
+    ap.add_argument("--no-plain", action="store_true", help="skip the plain textbook model")
     ap.add_argument("--heuristic-limit", type=float, default=120.0,
                     help="safety time limit per heuristic run")
     ap.add_argument("--large", default="1000x1000000", help="MxN of the large instance")
@@ -219,11 +305,13 @@ def main() -> None:
         seeds = list(range(1, args.seeds + 1))
         large_mn = tuple(int(v) for v in args.large.split("x"))
     if args.part in ("mid", "all"):
-        mid(sizes, seeds, args.exact_limit, args.heuristic_limit)  # type: ignore[arg-type]
+        mid(sizes, seeds, args.exact_limit, args.plain_limit,  # type: ignore[arg-type]
+            args.heuristic_limit, not args.no_plain)
     if args.part in ("large", "all"):
         large(large_mn[0], large_mn[1], 20, 1, args.large_limit, args.large_gap,
               args.large_cloud_cost)
 
 
 if __name__ == "__main__":
+    np.set_printoptions(linewidth=120)
     main()

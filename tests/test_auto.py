@@ -49,7 +49,7 @@ def test_auto_skips_exact_on_large_instances_and_says_so():
     inst = random_instance(20, 500, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(500, 20, 20), seed=2)
     res = solve_auto(inst, time_limit=10, exact_max_links=1000)
-    assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
+    assert [p["method"] for p in res.stats["phases"]] == ["core-search"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     if res.status != Status.OPTIMAL:
         assert "heuristic" in res.message
@@ -62,7 +62,7 @@ def test_auto_warm_starts_exact_and_keeps_the_best():
     exact = solve(inst, "exact", time_limit=60)
     assert res.status == Status.OPTIMAL
     assert res.objective == pytest.approx(exact.objective)
-    assert res.stats["phases"][0]["method"] == "lagrangian"
+    assert res.stats["phases"][0]["method"] == "core-search"
 
 
 def test_auto_uncapacitated_matches_exact():
@@ -85,3 +85,15 @@ def test_auto_returns_warm_start_quality_at_least():
 def test_auto_is_the_default_method():
     inst = hflopt.Instance.from_dense([10, 10], [1, 2], [1, 1, 1], np.ones((3, 2)))
     assert hflopt.solve(inst).method == "auto"
+
+
+def test_auto_uses_the_lagrangian_method_beyond_the_core_search_size(monkeypatch):
+    import hflopt.solvers.lagrangian as lag
+
+    inst = random_instance(10, 200, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(200, 10, 20), seed=3)
+    monkeypatch.setattr(lag, "SEARCH_MAX_LINKS", 100)
+    res = solve_auto(inst, time_limit=20, exact_max_links=100)
+    assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.bound is not None and res.bound <= res.objective + 1e-9

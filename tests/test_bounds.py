@@ -120,3 +120,78 @@ def test_lp_bound_at_least_the_pyomo_relaxation(inst):
     relaxed = pyo.value(model.objective)
     ours = lp_bound(inst, valid_inequality=False).bound
     assert relaxed - 1e-6 <= ours <= opt + 1e-6
+
+
+# ----------------------------------------------------- core search move bounds
+@pytest.mark.parametrize("seed,tight,p", [(0, 0, 0.7), (1, 12, 0.7), (2, 30, 1.0), (3, 0, 0.4)])
+def test_move_bounds_never_exceed_the_neighbours_lp_value(seed, tight, p):
+    """Every drop/add/swap/2-for-1 bound is <= f(S') + LP(S') of the neighbour it bounds."""
+    from hflopt.solvers.core_search import CoreLP, _open_set, move_bounds
+
+    m, n = 7, 60
+    cap = tight * n // m if tight else authors_runtime_capacity(n, m, 20)
+    inst = random_instance(m, n, participation=p, rounds=3, max_workload=20, max_capacity=cap,
+                           seed=seed)
+    data = link_data(inst)
+    start = solve(inst, "greedy").solution
+    links = np.flatnonzero(data.usable)
+    lp = CoreLP(data, links)
+    deadline = Deadline(None)
+    if start is not None:
+        S = _open_set(m, np.asarray(start.host_of))
+    else:  # all hosts but two, whichever keeps the LP feasible
+        rng = np.random.default_rng(seed)
+        S = np.ones(m, dtype=bool)
+        for _ in range(20):
+            S = np.ones(m, dtype=bool)
+            S[rng.choice(m, 2, replace=False)] = False
+            if math.isfinite(lp.solve(S, deadline)):
+                break
+    base = lp.solve(S, deadline)
+    assert math.isfinite(base)
+    _u, pi, theta = lp.duals()
+    # strong duality: the Lagrangian function at the LP's own duals is the LP value
+    mb = move_bounds(data, lp, S, np.ones(m, dtype=bool), pi, theta)
+    checked = 0
+
+    def check(S2: np.ndarray, bound: float) -> None:
+        nonlocal checked
+        value = CoreLP(data, links).solve(S2, deadline)  # inf when infeasible: any bound holds
+        assert bound <= float(data.f[S2].sum()) + value + 1e-6
+        checked += 1
+
+    s_hosts, o_hosts = mb.s_hosts, mb.o_hosts
+    for a, j in enumerate(s_hosts):
+        S2 = S.copy()
+        S2[j] = False
+        check(S2, mb.drop[a])
+        for b, k in enumerate(o_hosts):
+            S3 = S2.copy()
+            S3[k] = True
+            check(S3, mb.swap[a, b])
+            if mb.two_one is not None:
+                for a2 in range(a + 1, s_hosts.size):
+                    S4 = S3.copy()
+                    S4[s_hosts[a2]] = False
+                    check(S4, mb.two_one[a, a2, b])
+    for b, k in enumerate(o_hosts):
+        S2 = S.copy()
+        S2[k] = True
+        check(S2, mb.add[b])
+    assert checked > 0
+
+
+def test_core_lp_duals_reproduce_its_value():
+    from hflopt.solvers.core_search import CoreLP, _open_set, _priced_options
+
+    inst = random_instance(6, 80, participation=0.8, rounds=2, max_workload=20,
+                           max_capacity=12 * 80 // 6, seed=4)
+    data = link_data(inst)
+    S = _open_set(6, np.asarray(solve(inst, "greedy").solution.host_of))
+    lp = CoreLP(data, np.flatnonzero(data.usable))
+    value = lp.solve(S, Deadline(None))
+    _, pi, theta = lp.duals()
+    (c1, _), _, _ = _priced_options(data, lp, S, pi)
+    g = theta * inst.min_participants - float((pi * inst.capacity)[S].sum()) \
+        - float(np.maximum(0.0, theta - c1).sum())
+    assert g == pytest.approx(value, abs=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from conftest import brute_force
@@ -23,9 +25,9 @@ from hflopt.solvers.local_search import SearchState, local_search
 from hflopt.solvers.sparse import k_cheapest
 
 HEURISTICS = ["greedy", "greedy-pack", "greedy-cheapest", "merge-search", "local-search",
-              "lagrangian", "sparse"]
+              "lagrangian", "core-search", "sparse"]
 # methods expected to find a solution whenever one is easy to find
-STRONG = ["local-search", "lagrangian"]
+STRONG = ["local-search", "lagrangian", "core-search"]
 
 
 @st.composite
@@ -251,17 +253,97 @@ def test_methods_are_registered():
         assert name in METHODS
 
 
-def test_kernel_mip_returns_a_verified_improvement_or_nothing():
+def test_core_improve_returns_a_verified_solution_no_worse_than_its_start():
     from hflopt.solvers._common import Deadline
-    from hflopt.solvers.lagrangian import kernel_mip, lagrangian_bound
+    from hflopt.solvers.core_search import core_improve
+    from hflopt.solvers.lagrangian import lagrangian_bound
 
     inst = random_instance(15, 300, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(300, 15, 20), seed=12)
     data = link_data(inst)
     start = solve(inst, "greedy").solution
     state = lagrangian_bound(data, deadline=Deadline(10.0), upper=start.cost(inst))
-    ho = kernel_mip(data, start.host_of, state, deadline=Deadline(10.0))
+    ho, stats = core_improve(data, start.host_of, u=state.u, v=state.v,
+                             host_value=state.host_value, bound=state.bound,
+                             deadline=Deadline(20.0))
+    value = hflopt.Solution(ho).verify(inst)
+    assert value <= start.cost(inst)
+    assert value >= state.bound - 1e-6
+    assert stats.lp_solves > 0 and stats.core_hosts >= len(start.open_hosts())
+
+
+# ----------------------------------------------------------------- core search
+def test_core_search_finds_the_optimum_of_small_authors_instances():
+    for seed in range(3):
+        inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
+                               max_capacity=authors_runtime_capacity(150, 10, 20), seed=seed)
+        opt = solve(inst, "pyomo", time_limit=60)
+        assert opt.status == Status.OPTIMAL
+        res = solve(inst, "core-search", seed=0)
+        assert res.solution.verify(inst) == pytest.approx(res.objective)
+        assert res.bound <= opt.objective + 1e-6
+        assert res.objective == pytest.approx(opt.objective), seed
+
+
+def test_core_search_is_deterministic_for_a_seed():
+    inst = random_instance(12, 250, participation=0.6, rounds=2, max_workload=20,
+                           max_capacity=3 * 250 * 10 // 12, seed=8)
+    a = solve(inst, "core-search", seed=3)
+    b = solve(inst, "core-search", seed=3)
+    assert a.solution == b.solution
+    assert a.objective <= solve(inst, "greedy").objective + 1e-9
+
+
+def test_core_search_honours_the_time_limit():
+    inst = random_instance(60, 4000, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(4000, 60, 20), seed=3)
+    t0 = time.perf_counter()
+    res = solve(inst, "core-search", time_limit=1.0)
+    elapsed = time.perf_counter() - t0
+    assert elapsed <= 1.0 + 3.0  # generous: the machine is shared; no performance timing
+    if res.solution is not None:
+        assert res.solution.verify(inst) == pytest.approx(res.objective)
+        assert res.bound is None or res.bound <= res.objective
+    assert res.status in (Status.TIME_LIMIT, Status.FEASIBLE, Status.OPTIMAL, Status.NO_SOLUTION)
+
+
+def test_core_search_keeps_a_better_warm_start_and_handles_t_zero():
+    inst = random_instance(6, 60, participation=0.8, rounds=3, max_workload=10,
+                           max_capacity=200, seed=7)
+    start = solve(inst, "pyomo", time_limit=60).solution
+    res = solve(inst, "core-search", warm_start=start)
+    assert res.objective <= start.cost(inst) + 1e-9
+    zero = inst.replace(min_participants=0, participation_ratio=None)
+    res0 = solve(zero, "core-search")
+    assert res0.status == Status.OPTIMAL and res0.objective == 0.0
+
+
+def test_assignment_mip_keeps_the_open_hosts_and_never_worsens():
+    from hflopt.solvers._common import Deadline
+    from hflopt.solvers.core_search import assignment_mip
+
+    inst = random_instance(8, 120, participation=1.0, rounds=2, max_workload=20,
+                           max_capacity=2 * 120 * 10 // 8, seed=5)
+    data = link_data(inst)
+    start = solve(inst, "greedy").solution
+    ho, what = assignment_mip(data, start.host_of, deadline=Deadline(20.0))
+    assert what
     if ho is not None:
-        value = hflopt.Solution(ho).verify(inst)
-        assert value < start.cost(inst)
-        assert value >= state.bound - 1e-6
+        better = hflopt.Solution(ho)
+        assert better.verify(inst) < start.cost(inst)
+        assert set(better.open_hosts()) <= set(start.open_hosts())
+
+
+def test_core_search_on_holmberg_files_is_close_and_certified():
+    from conftest import HOLMBERG, holmberg_optima, need
+
+    from hflopt.io import load_instance
+
+    optima = holmberg_optima()
+    for name in ("p1", "p25", "p45"):
+        inst = load_instance(need(HOLMBERG) / name, format="sscflp")
+        res = solve(inst, "core-search", seed=0)
+        value = res.solution.verify(inst)
+        opt = optima[name]
+        assert res.bound <= opt + 1e-6 <= value + 2e-6
+        assert value <= 1.03 * opt, (name, value, opt)

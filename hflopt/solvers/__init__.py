@@ -17,13 +17,13 @@ from hflopt.solvers._common import Deadline, Progress, ProgressCallback, infeasi
 
 __all__ = [
     "METHODS",
+    "Deadline",
     "Progress",
     "ProgressCallback",
-    "Deadline",
+    "infeasibility_reason",
+    "method_names",
     "register",
     "solve",
-    "method_names",
-    "infeasibility_reason",
 ]
 
 Method = Callable[..., Result]
@@ -86,6 +86,7 @@ def _register_builtin() -> None:
     register("pyomo", "the Pyomo reference model, any Pyomo solver")(solve_pyomo)
 
     from hflopt.solvers.auto import solve_auto
+    from hflopt.solvers.core_search import core_search
     from hflopt.solvers.greedy import greedy_add_drop, greedy_cheapest, greedy_pack
     from hflopt.solvers.lagrangian import lagrangian
     from hflopt.solvers.local_search import local_search, merge_search
@@ -99,8 +100,10 @@ def _register_builtin() -> None:
     register("merge-search", "authors' baseline: merge pairs of hosts by knapsack")(merge_search)
     register("local-search", "shift/swap/exchange/open/close-host local search with perturbation"
              )(local_search)
-    register("lagrangian", "Lagrangian bound + Lagrangian heuristic + local search (certified gap)"
-             )(lagrangian)
+    register("lagrangian", "Lagrangian bound + Lagrangian heuristic + core search + local search "
+             "(certified gap)")(lagrangian)
+    register("core-search", "Lagrangian core + LP-guided search over open hosts (drop/add/swap/"
+             "2-for-1), certified by a Lagrangian bound")(core_search)
     register("sparse", "each device's k cheapest links, widened where a Lagrangian check says so"
              )(solve_sparse)
     register("auto", "heuristic + bound, then exact warm-started when size and time allow"

@@ -1,8 +1,11 @@
 """``method="auto"``: heuristic + bound first, exact when size and budget allow.
 
-1. The Lagrangian method (bound, Lagrangian heuristic, local search) runs on
-   a share of the budget. If its bound closes the gap (or meets ``gap``) the
-   result is returned at once.
+1. A heuristic with a certified bound runs on a share of the budget: the
+   core search (:mod:`hflopt.solvers.core_search`) on instances up to
+   :data:`~hflopt.solvers.lagrangian.SEARCH_MAX_LINKS` links, the Lagrangian
+   method (bound first, then Lagrangian heuristic and local search) on larger
+   ones. If its bound closes the gap (or meets ``gap``) the result is
+   returned at once.
 2. If the instance is small enough for the exact solver (``exact_max_links``
    links) and time is left, ``METHODS["exact"]`` runs with the best heuristic
    solution as MIP start and the rest of the budget.
@@ -70,7 +73,8 @@ def solve_auto(
         Largest instance (in links) given to the exact solver.
     """
     from hflopt.solvers import METHODS
-    from hflopt.solvers.lagrangian import lagrangian
+    from hflopt.solvers.core_search import core_search
+    from hflopt.solvers.lagrangian import SEARCH_MAX_LINKS, lagrangian
 
     deadline = Deadline(time_limit)
     method = "auto"
@@ -100,13 +104,20 @@ def solve_auto(
         h_budget = None if time_limit is None else HEURISTIC_SHARE * time_limit
     else:
         h_budget = None if time_limit is None else 0.95 * time_limit
-    # when the exact phase follows, keep the heuristic phase short: no kernel MIPs (the
-    # exact solver does that search better) and a brief local search
-    heur = lagrangian(work, time_limit=h_budget, seed=seed, progress=progress,
-                      kernel=not exact_ok, max_no_improve=3 if exact_ok else 10,
-                      warm_start=warm_start if warm_start is not None and warm_start.is_feasible(
-                          work) else None)
-    stats["phases"].append({"method": "lagrangian", "status": heur.status.value,
+    start = warm_start if warm_start is not None and warm_start.is_feasible(work) else None
+    if work.n_links <= SEARCH_MAX_LINKS:
+        # the core search finds (near-)optimal solutions fast; when the exact phase follows
+        # it only needs to hand over a good start: one kick, a short bound phase, no MIP
+        heur_name = "core-search"
+        extra: dict[str, Any] = {"max_kicks": 1, "bound_iterations": 200, "mip_seconds": 0.0
+                                 } if exact_ok else {}
+        heur = core_search(work, time_limit=h_budget, gap=gap, seed=seed, progress=progress,
+                           warm_start=start, **extra)
+    else:
+        heur_name = "lagrangian"
+        heur = lagrangian(work, time_limit=h_budget, gap=gap, seed=seed, progress=progress,
+                          max_no_improve=3 if exact_ok else 10, warm_start=start)
+    stats["phases"].append({"method": heur_name, "status": heur.status.value,
                             "objective": heur.objective, "bound": heur.bound,
                             "seconds": round(heur.total_seconds, 3)})
     candidates: list[Result] = [heur]

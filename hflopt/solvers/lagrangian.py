@@ -22,9 +22,13 @@ stalls. Every few iterations the Lagrangian heuristic turns the multipliers
 into a feasible solution: hosts whose knapsack pays their fixed cost are
 opened (more by increasing ``C_e[j] - K_j`` if they cannot serve T devices),
 devices are assigned by a capacity-checked regret greedy, and the local
-search polishes the result.
+search polishes the result. After the bound phase the best solution is
+improved by the core search of :mod:`hflopt.solvers.core_search` (LP-guided
+moves of open hosts among the hosts the multipliers rank best) and by the
+local search.
 
-For speed on 10^7 links the subgradient works on a *core* of links with
+For speed on large instances (from 20,000 links) the subgradient works on a
+*core* of links with
 ``l*C_d < cutoff``: a link outside the core has ``r_ij >= cutoff - v > 0`` as
 long as ``v < cutoff``, so it could not enter any knapsack and the bound
 computed on the core equals the bound on all links. The core is widened when
@@ -56,13 +60,15 @@ from hflopt.solvers.greedy import (
     construct,
     link_data,
     lp_knapsack,
-    sort_within_groups,
 )
 from hflopt.solvers.local_search import improve
 
-__all__ = ["LagrangianState", "evaluate_multipliers", "lagrangian", "lagrangian_bound"]
+__all__ = ["SEARCH_MAX_LINKS", "LagrangianState", "LinkSet", "evaluate_multipliers", "lagrangian",
+           "lagrangian_bound", "lagrangian_heuristic"]
 
 _EPS = 1e-9
+#: instances with at most this many links get the core search after the bound phase
+SEARCH_MAX_LINKS = 5_000_000
 
 
 @dataclass
@@ -76,11 +82,32 @@ class LagrangianState:
     iterations: int = 0
 
 
+class LinkSet:
+    """Usable links of a subset, with the arrays the Lagrangian needs gathered once."""
+
+    def __init__(self, data: LinkData, links: np.ndarray | None) -> None:
+        idx = np.flatnonzero(data.usable) if links is None else links[data.usable[links]]
+        self.idx = idx
+        self.a = data.a[idx]
+        self.dev = data.dev[idx]
+        self.host = data.host[idx].astype(np.int64)
+        self.w = data.D[self.dev]
+
+    @staticmethod
+    def all(data: LinkData) -> LinkSet:
+        """All usable links of ``data`` (computed once per instance)."""
+        cached = getattr(data, "_usable_links", None)
+        if cached is None:
+            cached = LinkSet(data, None)
+            data._usable_links = cached  # type: ignore[attr-defined]
+        return cached
+
+
 def evaluate_multipliers(
     data: LinkData,
     u: np.ndarray,
     v: float,
-    links: np.ndarray | None = None,
+    links: np.ndarray | LinkSet | None = None,
     *,
     want_x: bool = False,
 ) -> tuple[float, np.ndarray, Any]:
@@ -89,27 +116,21 @@ def evaluate_multipliers(
     Parameters
     ----------
     links:
-        Indices of links to consider (default all). A bound computed on a
-        subset is valid only if no excluded link has a negative reduced cost.
+        Links to consider (indices or a :class:`LinkSet`; default all). A
+        bound computed on a subset is valid only if no excluded link has a
+        negative reduced cost.
     want_x:
         Also return ``(items, x)``: the links with negative reduced cost and
         their fractional knapsack values (only of hosts that open).
     """
-    a = data.a if links is None else data.a[links]
-    dev = data.dev if links is None else data.dev[links]
-    r = a + u[dev]
+    ls = links if isinstance(links, LinkSet) else (
+        LinkSet.all(data) if links is None else LinkSet(data, np.asarray(links)))
+    r = ls.a + u[ls.dev]
     r -= v
-    neg = r < 0
-    if links is None:
-        items = np.flatnonzero(neg & data.usable)
-    else:
-        items = links[neg & data.usable[links]]
-        r = r[neg & data.usable[links]]
-    if links is None:
-        r = r[items]
-    h = data.host[items].astype(np.int64)
-    w = data.D[data.dev[items]]
-    x, value = lp_knapsack(h, -r, w, data.R.astype(np.float64))
+    neg = np.flatnonzero(r < 0)
+    items = ls.idx[neg]
+    h = ls.host[neg]
+    x, value = lp_knapsack(h, -r[neg], ls.w[neg], data.R.astype(np.float64))
     hv = data.f - value
     bound = float(np.minimum(hv, 0.0).sum() - u.sum() + v * data.T)
     if want_x:
@@ -176,13 +197,13 @@ def lagrangian_bound(
     gran = objective_granularity(data.instance)
     # core of links: a link with l*C_d >= cutoff > v has reduced cost > 0 for every u >= 0,
     # so it cannot enter a knapsack and the bound on the core equals the bound on all links
-    def make_core(level: float) -> tuple[np.ndarray | None, float]:
-        if data.k < 200_000 or not math.isfinite(level):
+    def make_core(level: float) -> tuple[LinkSet | None, float]:
+        if data.k < 20_000 or not math.isfinite(level):
             return None, math.inf
         core = np.flatnonzero(data.a < level)
         if core.size > 0.6 * data.k:
             return None, math.inf
-        return core, level
+        return LinkSet(data, core), level
 
     core_ratio = 1.3
     floor = 1e-6 * max(1.0, float(np.median(data.a)) if data.k else 1.0)
@@ -287,130 +308,6 @@ def lagrangian_heuristic(
     return ho
 
 
-def _sub_mip(data: LinkData, host_of: np.ndarray, hosts: np.ndarray, r: np.ndarray,
-             slack: float, *, deadline: Deadline, per_device: int, max_links: int,
-             cutoff: float | None, verbose: bool) -> np.ndarray | None:
-    """Restricted MIP over ``hosts`` and low-reduced-cost links; MIP start ``host_of``."""
-    from hflopt.solvers.bounds import new_highs, strong_model
-
-    inst = data.instance
-    part = np.flatnonzero(host_of >= 0)
-    inc_links = inst.link_index(part, host_of[part])
-    ok = data.usable & hosts[data.host] & (r < slack)
-    order = sort_within_groups(data.ptr, np.where(ok, r, np.inf))
-    rank = np.empty(data.k, dtype=np.int64)
-    rank[order] = np.arange(data.k) - np.repeat(data.ptr[:-1], np.diff(data.ptr))
-    # plus every link tied with the device's best one (free links tie at reduced cost -u_i+v)
-    rmin = np.full(data.n, np.inf)
-    first = order[rank[order] == 0]
-    rmin[data.dev[first]] = np.where(ok[first], r[first], np.inf)
-    tie = r <= rmin[data.dev] + 1e-9 * max(1.0, float(np.abs(r).max()) if r.size else 1.0)
-    cand = np.flatnonzero(ok & ((rank < per_device) | tie))
-    if cand.size > max_links:
-        cand = cand[np.argpartition(r[cand], max_links - 1)[:max_links]]
-    start_ok = bool(np.all(hosts[host_of[part]]))
-    links = np.union1d(cand, inc_links) if start_ok else cand
-    h = new_highs(verbose)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    if objective_granularity(inst):
-        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
-    if cutoff is not None:
-        h.setOptionValue("objective_bound", float(cutoff))
-    if math.isfinite(deadline.remaining()):
-        h.setOptionValue("time_limit", max(0.05, deadline.remaining()))
-    h.passModel(strong_model(inst, links=links, hosts=hosts, integer=True))
-    if start_ok:
-        pos = np.searchsorted(links, inc_links)
-        cols = np.concatenate((pos, links.size + np.unique(host_of[part]))).astype(np.int32)
-        h.setSolution(cols.size, cols, np.ones(cols.size))
-
-    def on_interrupt(e: Any) -> None:
-        if deadline.expired():
-            e.interrupt()
-
-    h.cbMipInterrupt += on_interrupt
-    try:
-        h.run()
-    finally:
-        h.cbMipInterrupt -= on_interrupt
-    if h.getInfo().primal_solution_status != 2:
-        return None
-    x = np.asarray(h.getSolution().col_value)[: links.size]
-    chosen = links[x > 0.5]
-    ho = np.full(data.n, -1, dtype=np.int64)
-    ho[data.dev[chosen]] = data.host[chosen]
-    return ho
-
-
-def kernel_mip(
-    data: LinkData,
-    host_of: np.ndarray,
-    state: LagrangianState,
-    *,
-    deadline: Deadline,
-    max_links: int = 60_000,
-    per_device: int = 2,
-    verbose: bool = False,
-) -> np.ndarray | None:
-    """Lagrangian kernel search: small MIPs over promising hosts and links.
-
-    Hosts are eligible only if forcing them open keeps the Lagrangian bound
-    below the incumbent (``L + max(0, C_e[j] - K_j) < UB``: the others cannot
-    be open in a better solution). They are ranked by ``C_e[j] - K_j``; the
-    kernel is the incumbent's hosts plus the best-ranked ones, the rest come
-    in buckets. Each restricted MIP (HiGHS; links: each device's
-    ``per_device`` links of lowest reduced cost below the gap ``UB - L`` and
-    all links tied with its best, plus the incumbent's; a second round
-    doubles ``per_device``) must beat the
-    incumbent (objective cut-off); hosts a bucket's solution uses join the
-    kernel. Returns the best assignment found
-    (None if none beat the start); a heuristic, since links are restricted.
-    """
-    from hflopt.solvers.greedy import objective
-
-    gran = objective_granularity(data.instance)
-    best = np.array(host_of, dtype=np.int64)
-    ub = objective(data, best)
-    lb = state.bound
-    if ub - lb <= 1e-9 or deadline.remaining() < 0.05:
-        return None
-    eligible = lb + np.maximum(state.host_value, 0.0) < ub - 1e-9
-    used = np.zeros(data.m, dtype=bool)
-    used[best[best >= 0]] = True
-    eligible |= used
-    ranked = np.argsort(state.host_value, kind="stable")
-    ranked = ranked[eligible[ranked] & ~used[ranked]]
-    n0 = max(5, int(used.sum()) // 2)
-    kernel = used.copy()
-    kernel[ranked[:n0]] = True
-    rest = ranked[n0:]
-    size = max(5, int(kernel.sum()) // 2)
-    buckets = [rest[i:i + size] for i in range(0, rest.size, size)]
-    r = data.a + state.u[data.dev] - state.v
-    improved = False
-    rounds = (per_device, 2 * per_device)
-    for pd in rounds:
-        for b in range(len(buckets) + 1):
-            if deadline.remaining() < 0.05:
-                break
-            hosts = kernel.copy()
-            if b > 0:
-                hosts[buckets[b - 1]] = True
-            left = len(buckets) + 1 - b  # round 2 only gets what round 1 leaves
-            share = Deadline(deadline.remaining() / left * (2.0 if b == 0 else 1.0))
-            cutoff = ub - (1.0 - 1e-6 if gran else 1e-9 * max(1.0, abs(ub)))
-            ho = _sub_mip(data, best, hosts, r, ub - lb, deadline=share, per_device=pd,
-                          max_links=max_links, cutoff=cutoff, verbose=verbose)
-            if ho is not None and int((ho >= 0).sum()) >= data.T:
-                val = objective(data, ho)
-                if val < ub - 1e-9:
-                    best, ub, improved = ho, val, True
-                    kernel[np.unique(ho[ho >= 0])] = True
-            if (math.ceil(lb - 1e-6) if gran else lb) >= ub - 1e-9:
-                return best
-    return best if improved else None
-
-
 def lagrangian(
     instance: Instance,
     *,
@@ -419,8 +316,8 @@ def lagrangian(
     seed: int | None = 0,
     iterations: int = 1000,
     max_no_improve: int = 10,
-    kernel: bool = True,
-    kernel_seconds: float | None = None,
+    search: bool = True,
+    search_seconds: float | None = None,
     warm_start: Solution | None = None,
     progress: ProgressCallback | None = None,
     verbose: bool = False,
@@ -440,12 +337,15 @@ def lagrangian(
         Maximum subgradient iterations.
     max_no_improve:
         Perturbations without improvement before the final local search stops.
-    kernel:
-        Run the Lagrangian kernel MIP (:func:`kernel_mip`) on instances up to
-        5 million links when the gap is still open.
-    kernel_seconds:
+    search:
+        Improve the best solution by the core search
+        (:func:`hflopt.solvers.core_search.core_improve`: LP-guided moves of
+        open hosts inside the Lagrangian core) on instances up to
+        :data:`SEARCH_MAX_LINKS` links when the gap is still open.
+    search_seconds:
         Its budget without a time limit (default: 1.5 times what the bound
-        phase took, at least 3 s); with a time limit, half of what is left.
+        phase took, at least 3 s; it usually stops earlier by itself); with a
+        time limit, half of what is left.
     warm_start:
         A feasible solution used as the first incumbent.
     progress:
@@ -530,20 +430,28 @@ def lagrangian(
         consider(ho)
     if best_ho is None and not deadline.expired():
         consider(construct(data, deadline))
-    if (kernel and best_ho is not None and not closed() and not deadline.expired()
-            and data.k <= 5_000_000):
-        kd = Deadline(None if budget is None else max(0.05, 0.5 * deadline.remaining()))
+    if (search and best_ho is not None and not closed() and not deadline.expired()
+            and data.k <= SEARCH_MAX_LINKS):
+        from hflopt.solvers.core_search import core_improve
+
         if budget is None:
-            kd = Deadline(kernel_seconds if kernel_seconds is not None
+            kd = Deadline(search_seconds if search_seconds is not None
                           else max(3.0, 1.5 * deadline.elapsed()))
+        else:
+            kd = Deadline(max(0.05, 0.5 * deadline.remaining()))
         t_k = deadline.elapsed()
-        ho = kernel_mip(data, best_ho, state, deadline=kd, verbose=verbose)
-        stats["kernel_mip"] = ho is not None
-        stats["kernel_seconds"] = round(deadline.elapsed() - t_k, 3)
+        ho, sstats = core_improve(data, best_ho, u=state.u, v=state.v,
+                                  host_value=state.host_value, bound=state.bound, deadline=kd,
+                                  seed=seed, gap=gap, before_seconds=t_k,
+                                  on_improve=lambda h, val: consider(h))
+        stats["core_search"] = {k: v for k, v in sstats.as_dict().items() if v not in ("", None)}
+        stats["search_seconds"] = round(deadline.elapsed() - t_k, 3)
+        before = best_val
         consider(ho)
+        stats["search_improved"] = bool(best_val < before or sstats.descent_moves > 0)
     if best_ho is not None and not closed() and not deadline.expired():
         ho, _ = improve(data, best_ho, deadline=deadline, seed=seed,
-                        max_no_improve=max_no_improve // 2 if stats.get("kernel_mip") else
+                        max_no_improve=max_no_improve // 2 if stats.get("search_improved") else
                         max_no_improve, bound=state.bound, gap=gap,
                         progress=progress, max_passes=3 if data.k >= 1_000_000 else None)
         consider(ho)

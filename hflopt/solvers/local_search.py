@@ -547,6 +547,7 @@ def improve(
     gap: float = 0.0,
     max_passes: int | None = None,
     moves: tuple[str, ...] = ("shift", "participation", "exchange", "close", "open", "swap"),
+    exchange_tries: int = 200,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the local search from ``host_of`` (feasible); return the best assignment found.
 
@@ -561,6 +562,8 @@ def improve(
         Cap on the passes of each descent (for very large instances).
     moves:
         Neighbourhoods to use.
+    exchange_tries:
+        Capacity-blocked moves tried per exchange pass.
     """
     rng = np.random.default_rng(seed)
     st = SearchState(data, host_of)
@@ -597,7 +600,7 @@ def improve(
             if "participation" in moves:
                 g += participation_pass(st)
             if use_exchange:
-                g += exchange_pass(st, rng)
+                g += exchange_pass(st, rng, max_tries=exchange_tries)
             if g < -_EPS:
                 continue
             if "close" in moves:
