@@ -513,8 +513,10 @@ def drop_hosts(data: LinkData, host_of: np.ndarray, *, deadline: Deadline | None
 
 
 # ---------------------------------------------------------------------- methods
-def _start(instance: Instance, method: str) -> tuple[Deadline, Result | None]:
-    deadline = Deadline(None)
+def _start(instance: Instance, method: str,
+           time_limit: float | None) -> tuple[Deadline, Result | None]:
+    """The method's deadline, and its result already if the instance is infeasible."""
+    deadline = Deadline(time_limit)
     reason = infeasibility_reason(instance)
     if reason:
         return deadline, finish(instance, host_of=None, bound=None, method=method,
@@ -547,10 +549,9 @@ def greedy_pack(instance: Instance, *, time_limit: float | None = None, seed: in
     most expensive associations down to T.
     """
     method = "greedy-pack"
-    deadline, early = _start(instance, method)
+    deadline, early = _start(instance, method, time_limit)
     if early is not None:
         return early
-    deadline = Deadline(time_limit)
     data = link_data(instance)
     ho = np.full(data.n, -1, dtype=np.int64)
     order = np.argsort(-data.R, kind="stable")
@@ -614,10 +615,9 @@ def greedy_cheapest(instance: Instance, *, time_limit: float | None = None,
     devices.
     """
     method = "greedy-cheapest"
-    deadline, early = _start(instance, method)
+    deadline, early = _start(instance, method, time_limit)
     if early is not None:
         return early
-    deadline = Deadline(time_limit)
     data = link_data(instance)
     ho = np.full(data.n, -1, dtype=np.int64)
     resid = data.R.astype(np.float64).copy()
@@ -687,10 +687,9 @@ def greedy_add_drop(instance: Instance, *, time_limit: float | None = None,
                     progress: ProgressCallback | None = None) -> Result:
     """Capacity- and participation-aware constructive heuristic (ADD, regret assignment, DROP)."""
     method = "greedy"
-    deadline, early = _start(instance, method)
+    deadline, early = _start(instance, method, time_limit)
     if early is not None:
         return early
-    deadline = Deadline(time_limit)
     data = link_data(instance)
     ho = construct(data, deadline)
     if progress is not None and int((ho >= 0).sum()) >= data.T:
