@@ -18,6 +18,7 @@ __all__ = [
     "Deadline",
     "Progress",
     "ProgressCallback",
+    "begin",
     "finish",
     "infeasibility_reason",
     "objective_granularity",
@@ -191,3 +192,20 @@ def finish(
             message = message or f"stopped within the requested gap tolerance {gap_tolerance:g}"
     return Result(status, solution, objective, bound, method, solver, build_seconds,
                   solve_seconds, message=message, stats=stats, instance=instance)
+
+
+def begin(instance: Instance, method: str,
+          time_limit: float | None) -> tuple[Deadline, Result | None]:
+    """Start a heuristic: its deadline, and its finished result if the instance is infeasible.
+
+    The cheap infeasibility diagnosis (:func:`infeasibility_reason`) runs
+    inside the method's clock; when it finds a reason, the returned result has
+    status ``infeasible`` with that reason as message.
+    """
+    deadline = Deadline(time_limit)
+    reason = infeasibility_reason(instance)
+    if reason:
+        return deadline, finish(instance, host_of=None, bound=None, method=method,
+                                solver="hflopt", infeasible=True, message=reason,
+                                solve_seconds=deadline.elapsed())
+    return deadline, None

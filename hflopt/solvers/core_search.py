@@ -68,8 +68,8 @@ from hflopt.solvers._common import (
     Deadline,
     Progress,
     ProgressCallback,
+    begin,
     finish,
-    infeasibility_reason,
     objective_granularity,
 )
 from hflopt.solvers.greedy import (
@@ -979,11 +979,9 @@ def core_search(
     from hflopt.solvers.lagrangian import lagrangian_bound, lagrangian_heuristic
 
     method = "core-search"
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    deadline, early = begin(instance, method, time_limit)
+    if early is not None:
+        return early
     d = link_data(instance)
     gran = objective_granularity(instance)
     stats = SearchStats()

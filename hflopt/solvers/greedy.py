@@ -36,8 +36,8 @@ from hflopt.solvers._common import (
     Deadline,
     Progress,
     ProgressCallback,
+    begin,
     finish,
-    infeasibility_reason,
 )
 
 __all__ = [
@@ -513,18 +513,6 @@ def drop_hosts(data: LinkData, host_of: np.ndarray, *, deadline: Deadline | None
 
 
 # ---------------------------------------------------------------------- methods
-def _start(instance: Instance, method: str,
-           time_limit: float | None) -> tuple[Deadline, Result | None]:
-    """The method's deadline, and its result already if the instance is infeasible."""
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return deadline, finish(instance, host_of=None, bound=None, method=method,
-                                solver="hflopt", infeasible=True, message=reason,
-                                solve_seconds=deadline.elapsed())
-    return deadline, None
-
-
 def _done(instance: Instance, ho: np.ndarray | None, method: str, deadline: Deadline,
           stats: dict[str, Any] | None = None, bound: float | None = None,
           timed_out: bool = False) -> Result:
@@ -549,7 +537,7 @@ def greedy_pack(instance: Instance, *, time_limit: float | None = None, seed: in
     most expensive associations down to T.
     """
     method = "greedy-pack"
-    deadline, early = _start(instance, method, time_limit)
+    deadline, early = begin(instance, method, time_limit)
     if early is not None:
         return early
     data = link_data(instance)
@@ -615,7 +603,7 @@ def greedy_cheapest(instance: Instance, *, time_limit: float | None = None,
     devices.
     """
     method = "greedy-cheapest"
-    deadline, early = _start(instance, method, time_limit)
+    deadline, early = begin(instance, method, time_limit)
     if early is not None:
         return early
     data = link_data(instance)
@@ -687,7 +675,7 @@ def greedy_add_drop(instance: Instance, *, time_limit: float | None = None,
                     progress: ProgressCallback | None = None) -> Result:
     """Capacity- and participation-aware constructive heuristic (ADD, regret assignment, DROP)."""
     method = "greedy"
-    deadline, early = _start(instance, method, time_limit)
+    deadline, early = begin(instance, method, time_limit)
     if early is not None:
         return early
     data = link_data(instance)

@@ -50,8 +50,8 @@ from hflopt.solvers._common import (
     Deadline,
     Progress,
     ProgressCallback,
+    begin,
     finish,
-    infeasibility_reason,
     objective_granularity,
 )
 from hflopt.solvers.greedy import (
@@ -352,11 +352,9 @@ def lagrangian(
         Called about once a second with incumbent and bound.
     """
     method = "lagrangian"
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    deadline, early = begin(instance, method, time_limit)
+    if early is not None:
+        return early
     data = link_data(instance)
     build = deadline.elapsed()
     best_ho: np.ndarray | None = None

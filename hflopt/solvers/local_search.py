@@ -37,7 +37,7 @@ import numpy as np
 
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution
-from hflopt.solvers._common import Deadline, Progress, ProgressCallback, finish, infeasibility_reason
+from hflopt.solvers._common import Deadline, Progress, ProgressCallback, begin, finish
 from hflopt.solvers.greedy import (
     LinkData,
     assign_greedy,
@@ -661,11 +661,9 @@ def local_search(
         Called about once a second with the incumbent.
     """
     method = "local-search"
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    deadline, early = begin(instance, method, time_limit)
+    if early is not None:
+        return early
     data = link_data(instance)
     ho = None
     if warm_start is not None and warm_start.is_feasible(instance):
@@ -690,11 +688,9 @@ def merge_search(instance: Instance, *, time_limit: float | None = None,
     from hflopt.solvers.greedy import greedy_cheapest
 
     method = "merge-search"
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    deadline, early = begin(instance, method, time_limit)
+    if early is not None:
+        return early
     data = link_data(instance)
     start = greedy_cheapest(instance, prune=False)
     if start.solution is None or start.solution.n_participants < data.T:

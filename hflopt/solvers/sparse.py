@@ -32,7 +32,7 @@ import numpy as np
 
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
-from hflopt.solvers._common import Deadline, ProgressCallback, finish, infeasibility_reason
+from hflopt.solvers._common import Deadline, ProgressCallback, begin, finish
 from hflopt.solvers.greedy import link_data, sort_within_groups
 from hflopt.solvers.lagrangian import evaluate_multipliers, lagrangian_bound
 
@@ -107,11 +107,9 @@ def solve_sparse(
     from hflopt.solvers import METHODS
 
     name = "sparse"
-    deadline = Deadline(time_limit)
-    reason = infeasibility_reason(instance)
-    if reason:
-        return finish(instance, host_of=None, bound=None, method=name, solver="hflopt",
-                      infeasible=True, message=reason, solve_seconds=deadline.elapsed())
+    deadline, early = begin(instance, name, time_limit)
+    if early is not None:
+        return early
     data_full = link_data(instance)
     kk = np.full(instance.n_devices, max(1, int(k)), dtype=np.int64)
     best: Solution | None = None
