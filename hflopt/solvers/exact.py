@@ -82,6 +82,15 @@ _MAX_CG_ROUNDS = 8
 _LS_BASE = 0.3
 _LS_LINKS_PER_SECOND = 50_000.0
 _LS_MAX = 3.0
+# HiGHS options for the restricted MILP when it is warm-started with hflopt's
+# incumbent (usually optimal already): HiGHS's large-neighbourhood sub-MIPs
+# (RINS, RENS) then mostly spend time re-finding it. Measured side by side
+# (10 instances: authors' 50x1000 seeds 0-5, Holmberg p25 p31 p51 p56 p57):
+# median 1.19x faster, up to 2.5x, none slower; on a tight 50x300 instance
+# that neither setting proves in 120 s the incumbent was 0.1% worse (52700 vs
+# 52640) at an equal bound. ``solver_options`` override.
+_WARM_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
+                                     "mip_heuristic_run_rens": False}
 
 
 # ------------------------------------------------------------------ problem
@@ -687,7 +696,8 @@ def solve_exact(
     gm = build_grouped(instance, np.flatnonzero(keep), closed=closed, uncapacitated=uncapacitated,
                        variant=variant, total_capacity_row=True, assign_equal=p.equal)
     arrays = gm.arrays
-    h = new_highs(verbose=verbose, threads=threads, seed=seed, options=solver_options)
+    mip_options = {**(_WARM_MIP_OPTIONS if st.best is not None else {}), **(solver_options or {})}
+    h = new_highs(verbose=verbose, threads=threads, seed=seed, options=mip_options)
     arrays.pass_to(h)
     stats.update(mip_columns=arrays.n_cols, mip_rows=arrays.n_rows, mip_groups=gm.n_z)
     phases["build"] = time.perf_counter() - tick
