@@ -331,10 +331,6 @@ def _assign(p: _Problem, open_: np.ndarray, links: np.ndarray, prefer: np.ndarra
     return host_of
 
 
-def _open_cost(p: _Problem, host_of: np.ndarray) -> float:
-    return p.cost(host_of)
-
-
 def _heuristic_from_lp(
     p: _Problem,
     links: np.ndarray,
@@ -354,7 +350,7 @@ def _heuristic_from_lp(
         h = _assign(p, open_, links, xpref)
         if h is None:
             return None, math.inf
-        return h, _open_cost(p, h)
+        return h, p.cost(h)
 
     for theta in (0.5, 1e-6, 0.9):
         if deadline.elapsed() > t_end and best is not None:
@@ -392,7 +388,6 @@ def _heuristic_from_lp(
                 best, best_cost = h, c
                 improved = True
                 break
-    # re-assign within the final open set (the greedy may now serve cheaper)
     return best, best_cost
 
 
