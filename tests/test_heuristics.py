@@ -232,6 +232,19 @@ def test_local_search_is_deterministic_for_a_seed():
     assert a.objective <= solve(inst, "greedy").objective + 1e-9
 
 
+def test_local_search_stops_at_a_given_lower_bound():
+    inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(150, 10, 20), seed=9)
+    free = local_search(inst, seed=5, max_no_improve=8)
+    # the same search told that its final value is a lower bound stops there,
+    # without the trailing perturbations that found nothing better
+    told = local_search(inst, seed=5, max_no_improve=8, stop_at=free.objective)
+    assert told.objective == free.objective
+    assert told.solution.is_feasible(inst)
+    assert told.stats["perturbations"] < free.stats["perturbations"]
+    assert told.bound is None  # a stopping rule, not a certified bound
+
+
 def test_better_methods_beat_the_authors_baselines():
     inst = random_instance(20, 400, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(400, 20, 20), seed=11)

