@@ -46,6 +46,7 @@ BAD_FILES = {
     "native_unknown_device.json": "links.device[1]: unknown device id (got 'd7')",
     "native_unknown_host.json": "links.host[2]: unknown host id (got 'h9')",
     "sscflp_bad_token.txt": "line 4: not a number (got 'abc')",
+    "orlib_capacity_placeholder.txt": "line 2: the OR-Library placeholder 'capacity' (capa/capb/capc files)",
     "sscflp_negative_cost.txt": "cost[1][2] (facility 1, customer 2): must be a finite number >= 0 (got -6.0)",
     "sscflp_negative_demand.txt": "demand[1]: must be a finite number >= 0 (got -3.0)",
     "sscflp_no_facilities.txt": "J (facilities): must be a whole number >= 1 (got 0)",
@@ -218,6 +219,52 @@ def test_sscflp_layout_row_per_facility(tmp_path):
     assert inst.edge_cost.tolist() == [100, 200]
     assert inst.workload.tolist() == [1, 2, 3]
     assert inst.dense_costs().tolist() == [[1, 7], [2, 8], [3, 9]]
+
+
+# OR-Library (Beasley's cap41 ... capc): per customer its demand, then the J
+# costs, each block on new lines; the same count of numbers as Holmberg's layout
+ORLIB = (b" 3 5\n 100 10.0\n 200 20.0\n 300 30.0\n"
+         b"  5\n  1.5 2.5 3.5\n  6\n  4.0 5.0\n  6.0\n  7\n 7 8 9\n  8\n 10 11 12\n"
+         b"  9\n 13 14\n 15\n")
+
+
+def test_orlib_layout_is_detected_and_read_per_customer(tmp_path):
+    path = tmp_path / "cap_mini.txt"
+    path.write_bytes(ORLIB)
+    inst = load_instance(path)
+    assert inst.metadata["layout"] == "orlib"
+    assert inst.capacity.tolist() == [100, 200, 300]
+    assert inst.edge_cost.tolist() == [10, 20, 30]
+    assert inst.workload.tolist() == [5, 6, 7, 8, 9]
+    assert inst.dense_costs().tolist() == [[1.5, 2.5, 3.5], [4, 5, 6], [7, 8, 9], [10, 11, 12],
+                                           [13, 14, 15]]
+    # forcing either layout is possible; the Holmberg reading is a different problem
+    assert load_instance(path, format="orlib") == inst
+    holm = load_instance(path, format="holmberg")
+    assert holm.metadata["layout"] == "holmberg" and holm.workload.tolist() == [5, 1.5, 2.5, 3.5, 6]
+
+
+def test_orlib_one_line_per_customer_and_the_holmberg_writer_round_trip(tmp_path):
+    path = tmp_path / "one_line.txt"
+    path.write_bytes(b"2 4\n10 1\n20 2\n4 1 2\n5 3 4\n6 5 6\n7 7 8\n")
+    inst = load_instance(path)
+    assert inst.metadata["layout"] == "orlib"
+    assert inst.dense_costs().tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    out = tmp_path / "back.txt"
+    save_instance(inst, out, format="sscflp")  # written in the Holmberg layout
+    back = load_instance(out)
+    assert back.metadata["layout"] == "holmberg"
+    np.testing.assert_array_equal(back.dense_costs(), inst.dense_costs())
+    np.testing.assert_array_equal(back.workload, inst.workload)
+
+
+def test_ambiguous_layout_defaults_to_holmberg(tmp_path):
+    # one number per line fits both layouts: Holmberg unless told otherwise
+    path = tmp_path / "column.txt"
+    path.write_bytes(b"1\n2\n10\n1\n3\n4\n5\n6\n")
+    assert load_instance(path).dense_costs().tolist() == [[5], [6]]
+    orlib = load_instance(path, format="orlib")
+    assert orlib.workload.tolist() == [3, 5] and orlib.dense_costs().tolist() == [[4], [6]]
 
 
 @pytest.mark.parametrize("content", [b"", b"\0\0\0"])

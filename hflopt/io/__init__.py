@@ -6,7 +6,10 @@ format     what it is
 native     hflopt's versioned JSON (ids, sparse links; JSON Schema checked)
 authors    the JSON of the LCN 2024 authors' tools (dense cost matrix)
 csv        a folder with hosts.csv, devices.csv, links.csv (+ params.csv)
-sscflp     SSCFLP benchmark files (Holmberg layout), read with p = 1, l = 1
+sscflp     SSCFLP benchmark files (Holmberg or OR-Library layout, detected),
+           read with p = 1, l = 1
+holmberg   the same, forcing the Holmberg layout
+orlib      the same, forcing the OR-Library layout (Beasley's cap files)
 ========== ================================================================
 
 :func:`load_instance` picks the format from the file's content (and
@@ -45,9 +48,12 @@ FORMATS: dict[str, tuple[Reader, Writer | None, str]] = {
     "native": (native.read, native.write, "hflopt JSON (ids, sparse links)"),
     "authors": (authors.read, authors.write, "JSON of the LCN 2024 authors' tools"),
     "csv": (csv_tables.read, csv_tables.write, "folder of hosts.csv, devices.csv, links.csv"),
-    "sscflp": (sscflp.read, sscflp.write, "SSCFLP benchmark file (Holmberg layout)"),
+    "sscflp": (sscflp.read, sscflp.write,
+               "SSCFLP benchmark file (Holmberg or OR-Library layout, detected; writes Holmberg)"),
+    "holmberg": (sscflp.read_holmberg, sscflp.write, "SSCFLP file, Holmberg layout forced"),
+    "orlib": (sscflp.read_orlib, None, "SSCFLP file, OR-Library layout forced (Beasley's cap files)"),
 }
-_ALIASES = {"hflopt": "native", "json": "native", "lcn": "authors", "holmberg": "sscflp"}
+_ALIASES = {"hflopt": "native", "json": "native", "lcn": "authors", "beasley": "orlib"}
 _SUFFIX_READ: dict[str, str] = {}
 _SUFFIX_WRITE = {".json": "native", ".txt": "sscflp", ".dat": "sscflp", ".sscflp": "sscflp"}
 

@@ -1,8 +1,22 @@
-"""The SSCFLP benchmark layout (Holmberg et al. 1999 and similar sets).
+"""SSCFLP benchmark files: the Holmberg layout and the OR-Library layout.
 
 Whitespace-separated numbers: ``J I`` (facilities, customers); J lines
-``capacity fixed_cost``; I demands; a J x I cost matrix, one row per
-facility (``cost[j][i]`` is the cost of serving customer i from facility j).
+``capacity fixed_cost``; then either
+
+* the **Holmberg** layout (Holmberg et al. 1999 and sets written like it):
+  I demands, then a J x I cost matrix, one row per facility (``cost[j][i]``
+  is the cost of serving customer i from facility j); or
+* the **OR-Library** layout (Beasley's ``cap41`` ... ``capc``): for each
+  customer, its demand followed by its J costs (the cost of serving all of
+  its demand from each facility).
+
+Both hold the same count of numbers, so the layout is read from the line
+structure: OR-Library files start every customer's block on a new line,
+Holmberg files start every facility's cost row on a new line. When both
+(or neither) fit, the Holmberg layout is used; ``format="orlib"`` forces the
+OR-Library one. The ``capacity`` placeholder word of ``capa``/``capb``/
+``capc`` is reported with what to do about it.
+
 Numbers may end with a dot (``366.``). Real files end with NUL padding (and
 sometimes stray bytes after it); everything from the first NUL byte on is
 ignored.
@@ -37,15 +51,55 @@ def sniff(head: bytes) -> bool:
 
 
 def read(path: Path, source: str) -> Instance:
+    """Read either layout (detected from the line structure)."""
+    return _read(path, source, layout=None)
+
+
+def read_holmberg(path: Path, source: str) -> Instance:
+    """Read the Holmberg layout (demands, then one cost row per facility)."""
+    return _read(path, source, layout="holmberg")
+
+
+def read_orlib(path: Path, source: str) -> Instance:
+    """Read the OR-Library layout (demand, then the J costs, per customer)."""
+    return _read(path, source, layout="orlib")
+
+
+def _first_on_line(data: bytes, starts: np.ndarray) -> np.ndarray:
+    """For tokens starting at byte offsets ``starts``: is each the first on its line?"""
+    newlines = np.frombuffer(data, dtype=np.uint8) == ord("\n")
+    line = np.cumsum(newlines)[starts] if starts.size else starts
+    first = np.ones(starts.size, dtype=bool)
+    first[1:] = line[1:] != line[:-1]
+    return first
+
+
+def _layout(data: bytes, starts: np.ndarray, m: int, n: int) -> str:
+    first = _first_on_line(data, starts)
+    orlib = bool(first[2 + 2 * m + (m + 1) * np.arange(n)].all())
+    holmberg = bool(first[2 + 2 * m + n + n * np.arange(m)].all())
+    return "orlib" if orlib and not holmberg else "holmberg"
+
+
+def _read(path: Path, source: str, layout: str | None) -> Instance:
     data = read_bytes(path, source).split(b"\0", 1)[0]
-    tokens = data.split()
+    matches = list(re.finditer(rb"\S+", data))
+    tokens = [mt.group() for mt in matches]
+    if any(t.lower() == b"capacity" for t in tokens[2:]):
+        k = next(k for k, t in enumerate(tokens) if k >= 2 and t.lower() == b"capacity")
+        line = data[: matches[k].start()].count(b"\n") + 1
+        raise FormatError(
+            "the OR-Library placeholder 'capacity' (capa/capb/capc files): replace it with one "
+            "of the numeric capacities of Beasley (1988), Table 1, to get a problem",
+            field=f"line {line}", value="capacity", source=source,
+        )
     if len(tokens) < 2:
         raise FormatError("expected a first line 'J I' (facilities, customers)", source=source)
     try:
         values = np.array([float(t) for t in tokens], dtype=np.float64)
     except ValueError:
         k = next(k for k, t in enumerate(tokens) if not _is_number(t))
-        line = data[: data.find(tokens[k])].count(b"\n") + 1 if k else 1
+        line = data[: matches[k].start()].count(b"\n") + 1
         raise FormatError(
             "not a number", field=f"line {line}", value=tokens[k].decode("latin-1"), source=source
         ) from None
@@ -61,17 +115,23 @@ def read(path: Path, source: str) -> Instance:
             f"(2 + 2J + I + J*I), found {values.size}",
             field="numbers", source=source,
         )
+    if layout is None:
+        layout = _layout(data, np.fromiter((mt.start() for mt in matches), dtype=np.int64,
+                                           count=len(matches)), m, n)
     pos = 2
     fac = values[pos : pos + 2 * m].reshape(m, 2)
     pos += 2 * m
-    demand = values[pos : pos + n]
-    pos += n
-    cost = values[pos:].reshape(m, n)
+    if layout == "orlib":
+        block = values[pos:].reshape(n, m + 1)
+        demand, cost_im = block[:, 0], block[:, 1:]
+    else:
+        demand = values[pos : pos + n]
+        cost_im = values[pos + n :].reshape(m, n).T
     try:
         return Instance.from_dense(
-            fac[:, 0], fac[:, 1], demand, cost.T,
+            fac[:, 0], fac[:, 1], demand, cost_im,
             participation_ratio=1.0, rounds_ratio=1, name=path.name,
-            metadata={"source_format": "sscflp"},
+            metadata={"source_format": "sscflp", "layout": layout},
         )
     except InstanceError as exc:
         err = rename_field(exc, _FIELDS, source)
@@ -117,4 +177,4 @@ def write(instance: Instance, path: Path) -> None:
         tmp.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-__all__ = ["read", "sniff", "write"]
+__all__ = ["read", "read_holmberg", "read_orlib", "sniff", "write"]
