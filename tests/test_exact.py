@@ -332,3 +332,39 @@ def test_a_forked_child_can_solve_after_the_parent_used_highs():
         proc.join()
     assert got is not None, "the forked child hung in HiGHS"
     assert got[0] == "optimal" and got[1] == 20.0
+
+
+def test_big_models_get_interruptible_settings_under_a_time_limit(monkeypatch):
+    # HiGHS can be interrupted neither in its MIP presolve nor inside a root
+    # separation round: with a time limit, big restricted models skip presolve
+    # and use the aggregated linking (thresholds lowered here to reach them)
+    import hflopt.solvers.exact as ex
+
+    inst = tight(8, 30, 1.2, 0)
+    reference = solve_plain(inst)
+    assert reference.status == Status.OPTIMAL
+    monkeypatch.setattr(ex, "_STRONG_MAX_LINK_ROWS", 10)
+    monkeypatch.setattr(ex, "_PRESOLVE_MAX_NONZEROS", 10)
+    timed = solve_exact(inst, time_limit=300)
+    assert timed.stats["proof"] == "branch-and-bound"
+    assert timed.stats["mip_variant"] == "bigm" and timed.stats["mip_presolve"] == "off"
+    check_optimal(timed, inst, reference.objective)
+    untimed = solve_exact(inst)  # no limit: the model asked for
+    assert untimed.stats["mip_variant"] == "strong" and untimed.stats["mip_presolve"] == "on"
+    check_optimal(untimed, inst, reference.objective)
+
+
+def test_an_infeasible_lp_core_is_priced_out_of_infeasibility(monkeypatch):
+    # one link per device with tight capacities and every device served: the
+    # core LP alone is infeasible; artificial columns keep it solvable and the
+    # Lagrangian pricing brings in the links it needs
+    import hflopt.solvers.exact as ex
+
+    inst = tight(8, 30, 1.1, 0)
+    reference = solve_plain(inst)
+    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
+    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
+    res = solve_exact(inst)
+    assert res.stats["lp_rounds"] > 1 and res.stats["lagrangian_bound"] is not None
+    assert res.stats["lp_core_links"] > inst.n_devices
+    check_optimal(res, inst, reference.objective)

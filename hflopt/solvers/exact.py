@@ -13,7 +13,9 @@ optimum while handing HiGHS far less:
    workloads) is solved over a *core*: every link on small instances, each
    device's few most promising links on large ones. Its duals ``u``
    (assignment rows) and ``mu`` (participation) give a Lagrangian bound on
-   the *whole* instance: relaxing those rows leaves, per host, a 0-1
+   the *whole* instance (a "served by nobody" column per device, dearer
+   than any real assignment, keeps a small core's LP feasible when
+   capacities are tight): relaxing those rows leaves, per host, a 0-1
    knapsack whose LP bound is evaluated for every host and link at once
    (numpy), and the cover row is relaxed with its best multiplier. Any
    multipliers give a valid bound, so the LP needs no exact duals (an
@@ -36,7 +38,10 @@ optimum while handing HiGHS far less:
    continuous column each (exact, same LP bound, far fewer rows). The
    optimum of this MILP, or the incumbent, is the optimum of the instance; a
    time-out returns the best solution with the bound
-   ``max(L, min(restricted bound, incumbent))``.
+   ``max(L, min(restricted bound, incumbent))``. Under a time limit, big
+   models are handed over in a form HiGHS can be interrupted in (no
+   presolve, aggregated linking): HiGHS checks its clock neither inside its
+   MIP presolve nor inside a root separation round.
 
 Every bound is a bound on the full instance: removed links only occur in
 solutions that cost at least as much as the incumbent. Results go through
@@ -89,6 +94,12 @@ _LS_MAX = 3.0
 # median 1.19x faster, up to 2.5x, none slower; on a tight 50x300 instance
 # that neither setting proves in 120 s the incumbent was 0.1% worse (52700 vs
 # 52640) at an equal bound. ``solver_options`` override.
+# With a time limit, restricted MILPs with more nonzeros than this skip HiGHS's
+# presolve, and the default strong linking is replaced by the aggregated one
+# above this many x <= y rows: HiGHS cannot be interrupted in its presolve or
+# inside a root separation round, and both take minutes on such models.
+_PRESOLVE_MAX_NONZEROS = 150_000
+_STRONG_MAX_LINK_ROWS = 50_000
 _WARM_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
                                      "mip_heuristic_run_rens": False}
 
@@ -453,6 +464,7 @@ def _solve_lp(p: _Problem, core: np.ndarray, closed: np.ndarray, deadline: Deadl
         opts = {"solver": "ipm", "run_crossover": "off", "ipm_optimality_tolerance": 1e-6}
     h = new_highs(verbose=verbose, threads=threads, options=opts)
     arrays.pass_to(h, relax=True)
+    _add_artificial_columns(h, p, arrays)
     run = run_highs(h, deadline=deadline, mip=False, duals=True)
     u = np.zeros(p.n)
     mu = 0.0
@@ -465,11 +477,34 @@ def _solve_lp(p: _Problem, core: np.ndarray, closed: np.ndarray, deadline: Deadl
         if not p.equal:
             u = np.maximum(u, 0.0)
         mu = max(0.0, float(run.row_dual[arrays.blocks["participate"][0]]))
-        y = np.clip(run.col_value[gm.y_offset:], 0.0, 1.0)
+        y = np.clip(run.col_value[gm.y_offset: gm.y_offset + p.m], 0.0, 1.0)
         cols = gm.col_of_link[core]
         x[core] = run.col_value[cols]
     return _LPResult(u, mu, y, x, run.objective if run.objective is not None else -math.inf,
                      run.seconds, "ipm" if use_ipm else "simplex", ok)
+
+
+def _add_artificial_columns(h: Any, p: _Problem, arrays: Any) -> None:
+    """One "served by nobody" column per device, dearer than any real way to serve it.
+
+    A core of a few links per device can leave the LP infeasible (tight
+    capacities with every device served): these columns keep it feasible, so
+    it still gives duals, and the Lagrangian bound (valid for any
+    multipliers) prices the missing links into the core. They count in the
+    assignment row and the participation row; an optimal LP over all links
+    never uses them unless the instance itself is infeasible.
+    """
+    lo, hi = arrays.blocks["assign"]
+    k = hi - lo
+    if k == 0:
+        return
+    part = arrays.blocks["participate"][0]
+    big = 2.0 * (float(p.a.max(initial=0.0)) + float(p.f.max(initial=0.0))) + 1.0
+    index = np.empty(2 * k, dtype=np.int32)
+    index[0::2] = np.arange(lo, hi, dtype=np.int32)
+    index[1::2] = part
+    h.addCols(k, np.full(k, big), np.zeros(k), np.ones(k), 2 * k,
+              np.arange(0, 2 * k, 2, dtype=np.int32), index, np.ones(2 * k))
 
 
 def _initial_core(p: _Problem, links: np.ndarray, per_device: int) -> np.ndarray:
@@ -526,7 +561,11 @@ def solve_exact(
         :func:`~hflopt.solvers.pyomo_exact.solve_pyomo`.
     variant:
         Linking constraints of the MILP handed to HiGHS (``"strong"``,
-        ``"bigm"``, ``"both"``); the optimum does not depend on it.
+        ``"bigm"``, ``"both"``); the optimum does not depend on it. With a
+        time limit, a ``"strong"`` model with more than 50,000 ``x <= y``
+        rows is handed over as ``"bigm"``, and models with more than 150,000
+        nonzeros skip HiGHS's presolve: HiGHS cannot be interrupted inside
+        either (``stats["mip_variant"]``, ``stats["mip_presolve"]``).
     uncapacitated:
         Ignore capacities (the capacity-unaware baseline).
     time_limit:
@@ -698,10 +737,28 @@ def solve_exact(
 
     # ---- 4. branch-and-bound on the restricted model
     tick = time.perf_counter()
+    mip_variant = variant
     gm = build_grouped(instance, np.flatnonzero(keep), closed=closed, uncapacitated=uncapacitated,
                        variant=variant, total_capacity_row=True, assign_equal=p.equal)
+    lo, hi = gm.arrays.blocks.get("link", (0, 0))
+    if deadline.seconds is not None and variant == "strong" and hi - lo > _STRONG_MAX_LINK_ROWS:
+        # HiGHS's root separation over that many x <= y rows cannot be
+        # interrupted (14 s per round on a tight 100x1000 instance): with a
+        # time limit, link x and y through the aggregated rows instead (same
+        # optimum; HiGHS separates the x <= y it needs as implied-bound cuts)
+        mip_variant = "bigm"
+        gm = build_grouped(instance, np.flatnonzero(keep), closed=closed,
+                           uncapacitated=uncapacitated, variant=mip_variant,
+                           total_capacity_row=True, assign_equal=p.equal)
+    stats["mip_variant"] = mip_variant
     arrays = gm.arrays
-    mip_options = {**(_WARM_MIP_OPTIONS if st.best is not None else {}), **(solver_options or {})}
+    mip_options = dict(_WARM_MIP_OPTIONS) if st.best is not None else {}
+    if deadline.seconds is not None and arrays.n_nonzeros > _PRESOLVE_MAX_NONZEROS:
+        # HiGHS's MIP presolve cannot be interrupted (52 s on a 100x1000 tight
+        # instance with a 30 s limit): skip it on big models when time is limited
+        mip_options["presolve"] = "off"
+    mip_options.update(solver_options or {})
+    stats["mip_presolve"] = mip_options.get("presolve", "on")
     h = new_highs(verbose=verbose, threads=threads, seed=seed, options=mip_options)
     arrays.pass_to(h)
     stats.update(mip_columns=arrays.n_cols, mip_rows=arrays.n_rows, mip_groups=gm.n_z)
