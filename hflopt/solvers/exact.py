@@ -83,6 +83,9 @@ _FULL_CORE_LINKS = 40_000
 # Links per device in the initial core of large instances.
 _CORE_PER_DEVICE = 3
 _MAX_CG_ROUNDS = 8
+# Under a time limit, no new LP round starts after this share of it (a tight
+# 200x2000 instance spent all of 30 s in LP rounds and returned no solution)
+_BOUND_SHARE = 0.5
 # Budget of the registered local search: base + links / rate, at most max (s).
 _LS_BASE = 0.3
 _LS_LINKS_PER_SECOND = 50_000.0
@@ -672,6 +675,9 @@ def solve_exact(
     rounds = 0
     lp_seconds = 0.0
     while rounds < _MAX_CG_ROUNDS and not deadline.expired():
+        if rounds and deadline.seconds is not None and (
+                deadline.elapsed() > _BOUND_SHARE * deadline.seconds):
+            break  # leave the rest of the budget to heuristics and branch-and-bound
         rounds += 1
         lp = _solve_lp(p, core, closed, deadline, threads, verbose)
         lp_seconds += lp.seconds
