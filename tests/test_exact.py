@@ -368,3 +368,19 @@ def test_an_infeasible_lp_core_is_priced_out_of_infeasibility(monkeypatch):
     assert res.stats["lp_rounds"] > 1 and res.stats["lagrangian_bound"] is not None
     assert res.stats["lp_core_links"] > inst.n_devices
     check_optimal(res, inst, reference.objective)
+
+
+def test_lp_rounds_leave_time_for_a_solution_under_a_limit(monkeypatch):
+    # under a time limit no new LP round starts after a share of it (here: at
+    # once), so heuristics and branch-and-bound still get time for a solution
+    import hflopt.solvers.exact as ex
+
+    inst = tight(8, 30, 1.1, 0)
+    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
+    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
+    unlimited = solve_exact(inst)
+    assert unlimited.stats["lp_rounds"] > 1
+    monkeypatch.setattr(ex, "_BOUND_SHARE", 0.0)
+    res = solve_exact(inst, time_limit=300)
+    assert res.stats["lp_rounds"] == 1
+    check_optimal(res, inst, unlimited.objective)
