@@ -233,6 +233,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     instance = _load(args, args.file)
     info = instance.describe()
     info["format"] = args.format or detect_format(args.file)
+    if instance.metadata.get("layout"):  # SSCFLP files: Holmberg or OR-Library layout
+        info["format"] = f"{info['format']} ({instance.metadata['layout']} layout)"
     reason = infeasibility_reason(instance)
     info["infeasible"] = reason
     if args.json:

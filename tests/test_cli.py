@@ -118,6 +118,19 @@ def test_info(capsys, small):
     assert info["hosts"] == 3 and info["devices"] == 6 and info["format"] == "authors"
 
 
+def test_info_names_the_sscflp_layout_and_solve_reads_it(capsys, tmp_path):
+    path = tmp_path / "cap_tiny.txt"  # OR-Library layout: demand, then the J costs
+    path.write_text("2 4\n10 1\n20 2\n4\n 1 2\n5\n 3 4\n6\n 5 6\n7\n 7 8\n")
+    code, out, _ = run(capsys, "info", path, "--json")
+    assert code == 0 and json.loads(out)["format"] == "sscflp (orlib layout)"
+    code, out, _ = run(capsys, "info", path, "--format", "holmberg", "--json")
+    assert code == 0 and json.loads(out)["format"] == "holmberg (holmberg layout)"
+    code, out, _ = run(capsys, "solve", path, "-m", "exact")
+    # workloads 4+5+6+7 = 22 exceed either host: both open (1 + 2), devices 0 and 1
+    # on host 0 (load 9 <= 10, costs 1 + 3), 2 and 3 on host 1 (costs 6 + 8): 21
+    assert code == 0 and "objective     21" in out
+
+
 def test_convert_round_trip_and_refusal(capsys, small, tmp_path, tiny):
     native = tmp_path / "t.json"
     code, out, _ = run(capsys, "convert", small, native)
