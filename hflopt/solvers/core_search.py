@@ -607,6 +607,17 @@ class HostSearch:
             S2[k] = True
         return S2
 
+    def _first_improving(self, S: np.ndarray, moves: np.ndarray, evaluate: Any, limit: float,
+                         value: float) -> tuple[np.ndarray, float] | None:
+        """The first of ``moves`` (in order) whose neighbour ``evaluate`` finds better than ``value``."""
+        for move in moves.tolist():
+            if self.deadline.expired():
+                break
+            res = evaluate(self._apply(S, move), limit)
+            if res is not None and res[1] < value - 1e-9 * max(1.0, abs(value)):
+                return res
+        return None
+
     def descend(self, host_of: np.ndarray, value: float) -> tuple[np.ndarray, float]:
         """Best-bound-first improvement until no move's bound can beat the incumbent.
 
@@ -630,22 +641,10 @@ class HostSearch:
             limit = value - max(self.gran, 1e-9 * max(1.0, abs(value))) + 1e-7
             moves, bounds = _moves_below(mb, limit)
             n = min(int(np.searchsorted(bounds, limit)), self.max_evals)
-            res = None
-            for move in moves[:n].tolist():
-                if self.deadline.expired():
-                    break
-                res = self._evaluate(self._apply(S, move), limit)
-                if res is not None and res[1] < value - 1e-9 * max(1.0, abs(value)):
-                    break
-                res = None
+            res = self._first_improving(S, moves[:n], self._evaluate, limit, value)
             if res is None and fresh and not self.lp_is_cheap:
-                for move in moves[:min(n, self.lp_evals)].tolist():
-                    if self.deadline.expired():
-                        break
-                    res = self.evaluate(self._apply(S, move), limit)
-                    if res is not None and res[1] < value - 1e-9 * max(1.0, abs(value)):
-                        break
-                    res = None
+                res = self._first_improving(S, moves[:min(n, self.lp_evals)], self.evaluate,
+                                            limit, value)
             if res is not None:
                 host_of, value = res
                 S = _open_set(d.m, host_of)
