@@ -760,7 +760,8 @@ def solve_exact(
         # HiGHS's root separation over that many x <= y rows cannot be
         # interrupted (14 s per round on a tight 100x1000 instance): with a
         # time limit, link x and y through the aggregated rows instead (same
-        # optimum; HiGHS separates the x <= y it needs as implied-bound cuts)
+        # optimum). Built twice in that case: which hosts bind, and so how many
+        # rows strong linking writes, is only known once build_grouped has run.
         mip_variant = "bigm"
         gm = build_grouped(instance, np.flatnonzero(keep), closed=closed,
                            uncapacitated=uncapacitated, variant=mip_variant,
