@@ -122,15 +122,12 @@ def test_passmodel_in_one_call_scales():
     assert time.perf_counter() - t0 < 60  # generous: a sanity check, not a benchmark
 
 
-@given(instances(max_hosts=3, max_devices=5), st.sampled_from(VARIANTS), st.booleans(), st.booleans(),
-       st.booleans())
+@given(instances(max_hosts=3, max_devices=5), st.sampled_from(VARIANTS), st.booleans(), st.booleans())
 @FAST
-def test_grouped_model_matches_brute_force(inst, variant, uncapacitated, group, continuous):
+def test_grouped_model_matches_brute_force(inst, variant, uncapacitated, group):
     links = np.arange(inst.n_links) if uncapacitated else np.flatnonzero(inst.fits)
     gm = build_grouped(inst, links, uncapacitated=uncapacitated, variant=variant, group=group,
-                       assign_equal=inst.min_participants == inst.n_devices,
-                       continuous_groups=continuous)
-    assert np.all(gm.arrays.integrality[gm.n_x: gm.y_offset] == (0 if continuous else 1))
+                       assign_equal=inst.min_participants == inst.n_devices)
     h = new_highs()
     gm.arrays.pass_to(h)
     run = run_highs(h, deadline=Deadline(None), col_cost=gm.arrays.col_cost)

@@ -35,7 +35,7 @@ optimum while handing HiGHS far less:
    incumbent: the strengthened model of
    :func:`~hflopt.solvers.highs_direct.build_grouped`, where links to hosts
    whose capacity cannot bind are grouped per (device, cost) into one
-   binary column each (exact, same LP bound, far fewer rows). The
+   continuous column each (exact, same LP bound, far fewer rows). The
    optimum of this MILP, or the incumbent, is the optimum of the instance; a
    time-out returns the best solution with the bound
    ``max(L, min(restricted bound, incumbent))``. Under a time limit, big

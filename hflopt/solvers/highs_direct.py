@@ -512,7 +512,7 @@ def build_grouped(
     assign_equal: bool = False,
     skip_singletons: bool = True,
     group: bool = True,
-    continuous_groups: bool = False,
+    continuous_groups: bool = True,
     link_rows: np.ndarray | None = None,
 ) -> GroupedModel:
     """Build the HFLOP MILP over ``links`` (instance link indices) as a :class:`GroupedModel`.
@@ -544,10 +544,7 @@ def build_grouped(
         columns are integral, what is left (one group per device, the
         participation row) has a totally unimodular matrix, so an optimal
         vertex is integral; :meth:`GroupedModel.host_of` completes any
-        solution optimally. Off by default: HiGHS proves optimality far
-        faster with binary group columns (authors' 50x1,000 seeds 0 and 1:
-        one node and 0.1-0.2 s of branch-and-bound instead of 17-29 nodes and
-        5-6 s spent mostly in root cut separation; equal elsewhere).
+        solution optimally.
     """
     if variant not in VARIANTS:
         raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
