@@ -384,3 +384,48 @@ def test_lp_rounds_leave_time_for_a_solution_under_a_limit(monkeypatch):
     res = solve_exact(inst, time_limit=300)
     assert res.stats["lp_rounds"] == 1
     check_optimal(res, inst, unlimited.objective)
+
+
+# ------------------------------------------- HiGHS misvaluing a MIP start (1.16)
+def test_run_highs_repeats_without_a_misvalued_start():
+    # HiGHS 1.16 can report a MIP start with a value below its true cost and call it
+    # optimal. Simulated here: the cost used to recompute the objective differs from
+    # the model's on a column the start uses, so the returned start looks misvalued.
+    inst = authors(5, 40, 3)
+    arrays = build_plain(inst)
+    sol = solve_plain(inst).solution
+    start = start_vector(inst, sol)
+    used = int(np.flatnonzero(start[: inst.n_links] > 0.5)[0])
+    skewed = arrays.col_cost.copy()
+    skewed[used] += 5.0
+    calls = []
+
+    def fresh():
+        calls.append(1)
+        h2 = new_highs()
+        arrays.pass_to(h2)
+        return h2
+
+    h = new_highs()
+    arrays.pass_to(h)
+    run = run_highs(h, deadline=Deadline(None), abs_gap=1 - 1e-6, start=start, col_cost=skewed,
+                    fresh=fresh)
+    assert calls == [1]
+    assert run.start_misvalued
+    # the repeated run had no start: its values are its own (recomputed with the same costs)
+    assert run.objective == pytest.approx(float(skewed @ run.col_value))
+    # without ``fresh`` nothing is claimed
+    h = new_highs()
+    arrays.pass_to(h)
+    run = run_highs(h, deadline=Deadline(None), abs_gap=1 - 1e-6, start=start, col_cost=skewed)
+    assert run.start_misvalued and run.bound is None and not run.optimal
+
+
+def test_exact_on_an_instance_where_highs_misvalued_the_start():
+    # authors' 50x1,000 seed 17: with binary group columns HiGHS returned the MIP start
+    # (cost 17) as optimal; the optimum is 15 (the plain model and the core search agree)
+    inst = authors(50, 1000, 17)
+    res = solve_exact(inst)
+    assert res.status == Status.OPTIMAL
+    assert res.objective == 15.0
+    assert res.solution.verify(inst) == 15.0

@@ -795,10 +795,17 @@ def solve_exact(
                 st.best_cost if st.best is not None else None)
             progress(Progress(deadline.elapsed(), inc, global_bound(pr.bound), "branch-and-bound"))
 
+    def fresh() -> Any:
+        h2 = new_highs(verbose=verbose, threads=threads, seed=seed, options=mip_options)
+        arrays.pass_to(h2)
+        return h2
+
     run = run_highs(h, deadline=deadline, rel_gap=gap, abs_gap=abs_gap, start=start,
-                    progress=mip_progress if progress is not None else None, col_cost=arrays.col_cost)
+                    progress=mip_progress if progress is not None else None, col_cost=arrays.col_cost,
+                    fresh=fresh)
     phases["branch_and_bound"] = time.perf_counter() - tick
-    stats.update(nodes=run.nodes, simplex_iterations=run.iterations, highs_status=run.model_status)
+    stats.update(nodes=run.nodes, simplex_iterations=run.iterations, highs_status=run.model_status,
+                 highs_start_misvalued=run.start_misvalued)
     if run.col_value is not None:
         hof = gm.host_of(instance, run.col_value)
         if Solution(hof).is_feasible(instance, capacity=capacitated):
