@@ -258,6 +258,16 @@ def _run_highs(
     bound = results.objective_bound
     if status == ms.kOptimal and has_sol and bound is None:
         bound = info.objective_function_value
+    solver_optimal = status == ms.kOptimal
+    misvalued = False
+    if warm_start is not None and host_of is not None:
+        # HiGHS 1.16 can value a MIP start wrongly and prune against that value (see
+        # hflopt.solvers.highs_direct.run_highs): then neither its bound nor its
+        # optimality claim is used
+        true_obj = Solution(host_of).cost(instance)
+        misvalued = abs(true_obj - info.objective_function_value) > 1e-6 * max(1.0, abs(true_obj))
+        if misvalued:
+            bound, solver_optimal = None, False
     timed_out = status in (ms.kTimeLimit, ms.kInterrupt) or state["stopped"] or (
         deadline.expired() and status != ms.kOptimal)
     failed = None
@@ -267,12 +277,13 @@ def _run_highs(
     return {
         "host_of": host_of,
         "bound": bound,
-        "solver_optimal": status == ms.kOptimal,
+        "solver_optimal": solver_optimal,
         "timed_out": timed_out,
         "infeasible": status == ms.kInfeasible,
         "failed": failed,
         "stats": {"nodes": int(info.mip_node_count), "highs_status": h.modelStatusToString(status),
-                  "simplex_iterations": int(info.simplex_iteration_count)},
+                  "simplex_iterations": int(info.simplex_iteration_count),
+                  "start_misvalued": misvalued},
     }
 
 
