@@ -28,6 +28,7 @@ from hflopt.solvers.highs_direct import (
     build_arrays,
     build_grouped,
     build_plain,
+    highs_with,
     new_highs,
     run_highs,
     solve_plain,
@@ -402,22 +403,17 @@ def test_run_highs_repeats_without_a_misvalued_start():
 
     def fresh():
         calls.append(1)
-        h2 = new_highs()
-        arrays.pass_to(h2)
-        return h2
+        return highs_with(arrays)
 
-    h = new_highs()
-    arrays.pass_to(h)
-    run = run_highs(h, deadline=Deadline(None), abs_gap=1 - 1e-6, start=start, col_cost=skewed,
-                    fresh=fresh)
+    run = run_highs(highs_with(arrays), deadline=Deadline(None), abs_gap=1 - 1e-6, start=start,
+                    col_cost=skewed, fresh=fresh)
     assert calls == [1]
     assert run.start_misvalued
     # the repeated run had no start: its values are its own (recomputed with the same costs)
     assert run.objective == pytest.approx(float(skewed @ run.col_value))
     # without ``fresh`` nothing is claimed
-    h = new_highs()
-    arrays.pass_to(h)
-    run = run_highs(h, deadline=Deadline(None), abs_gap=1 - 1e-6, start=start, col_cost=skewed)
+    run = run_highs(highs_with(arrays), deadline=Deadline(None), abs_gap=1 - 1e-6, start=start,
+                    col_cost=skewed)
     assert run.start_misvalued and run.bound is None and not run.optimal
 
 

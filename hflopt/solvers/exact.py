@@ -52,6 +52,7 @@ it optimal only with a zero gap (for integral data a bound within less than
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -71,7 +72,13 @@ from hflopt.solvers._common import (
     infeasibility_reason,
     objective_granularity,
 )
-from hflopt.solvers.highs_direct import build_grouped, cover_rhs, new_highs, run_highs
+from hflopt.solvers.highs_direct import (
+    build_grouped,
+    cover_rhs,
+    highs_with,
+    new_highs,
+    run_highs,
+)
 
 __all__ = ["LagrangianBound", "lagrangian_bound", "solve_exact"]
 
@@ -775,8 +782,9 @@ def solve_exact(
         mip_options["presolve"] = "off"
     mip_options.update(solver_options or {})
     stats["mip_presolve"] = mip_options.get("presolve", "on")
-    h = new_highs(verbose=verbose, threads=threads, seed=seed, options=mip_options)
-    arrays.pass_to(h)
+    fresh = functools.partial(highs_with, arrays, verbose=verbose, threads=threads, seed=seed,
+                              options=mip_options)
+    h = fresh()
     stats.update(mip_columns=arrays.n_cols, mip_rows=arrays.n_rows, mip_groups=gm.n_z)
     phases["build"] = time.perf_counter() - tick
     abs_gap = (1.0 - 1e-6) if (gap == 0 and p.gran) else None
@@ -794,11 +802,6 @@ def solve_exact(
             inc = pr.incumbent if pr.incumbent is not None else (
                 st.best_cost if st.best is not None else None)
             progress(Progress(deadline.elapsed(), inc, global_bound(pr.bound), "branch-and-bound"))
-
-    def fresh() -> Any:
-        h2 = new_highs(verbose=verbose, threads=threads, seed=seed, options=mip_options)
-        arrays.pass_to(h2)
-        return h2
 
     run = run_highs(h, deadline=deadline, rel_gap=gap, abs_gap=abs_gap, start=start,
                     progress=mip_progress if progress is not None else None, col_cost=arrays.col_cost,

@@ -30,6 +30,7 @@ solves it and returns an honest :class:`~hflopt.Result`.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -62,6 +63,7 @@ __all__ = [
     "build_grouped",
     "build_plain",
     "cover_rhs",
+    "highs_with",
     "new_highs",
     "run_highs",
     "solve_plain",
@@ -757,6 +759,13 @@ def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | 
     return h
 
 
+def highs_with(arrays: MilpArrays, **options: Any) -> Any:
+    """A new ``Highs`` (:func:`new_highs` with ``options``) holding ``arrays``' model."""
+    h = new_highs(**options)
+    arrays.pass_to(h)
+    return h
+
+
 def run_highs(
     h: Any,
     *,
@@ -781,20 +790,17 @@ def run_highs(
     that reach HiGHS small when a hard limit matters.)
 
     With ``col_cost`` given, the objective is recomputed from the returned
-    solution and the MIP bound is taken as that objective minus HiGHS's own
-    primal-dual gap: HiGHS 1.16 can drop the objective offset created by its
-    presolve from both its primal and its dual bound when a MIP start is
-    given, while the gap between them stays right.
-
-    It can also value the MIP start itself wrongly: it then returns the start
-    as "optimal" with a primal value below the start's true cost, having
-    pruned against that value (authors' 50x1,000 seed 17 with binary group
-    columns: the start costs 17, HiGHS reports 15 = 15 and returns the start;
-    the optimum is 15). So when a start was given and the returned solution's
-    true cost differs from HiGHS's primal value, neither HiGHS's bound nor its
-    optimality claim is used: the run is repeated without the start on a
-    fresh model from ``fresh()`` (a ``Highs`` with the model passed), or, with
-    no ``fresh``, reported without a bound and not optimal.
+    solution, and the MIP bound is taken as that objective minus HiGHS's own
+    primal-dual gap. Given a MIP start, HiGHS 1.16 can value it below its
+    true cost (its presolve's objective offset) and prune against that
+    value: it then returns the start as "optimal" (authors' 50x1,000 seed 17
+    with binary group columns: the start costs 17, HiGHS reports 15 = 15 and
+    returns the start; the optimum is 15). So when a start was given and the
+    returned solution's true cost differs from HiGHS's primal value, neither
+    HiGHS's bound nor its optimality claim is used: the run is repeated
+    without the start on a new model from ``fresh()`` (a ``Highs`` holding
+    the model, e.g. :func:`highs_with`), or, with no ``fresh``, reported
+    without a bound and not optimal.
     """
     import highspy
 
@@ -876,9 +882,7 @@ def run_highs(
         if again.col_value is None or (again.objective is not None and objective is not None
                                        and again.objective > objective):
             # the start (a valid solution) is still the best one known
-            again.col_value, again.objective = col_value, objective
-            again.optimal = again.optimal and again.bound is not None and (
-                again.bound >= objective - 1e-9 * max(1.0, abs(objective)))
+            again.col_value, again.objective, again.optimal = col_value, objective, False
         return again
     ok = (ms.kOptimal, ms.kInfeasible, ms.kTimeLimit, ms.kInterrupt, ms.kSolutionLimit,
           ms.kObjectiveBound, ms.kObjectiveTarget)
@@ -946,17 +950,13 @@ def solve_plain(
                       infeasible=True, message=reason, stats=stats, solve_seconds=deadline.elapsed())
     t0 = time.perf_counter()
     arrays = build_arrays(instance, variant=variant, uncapacitated=uncapacitated)
-    h = new_highs(verbose=verbose, threads=threads, seed=seed, options=highs_options)
-    arrays.pass_to(h)
+    fresh = functools.partial(highs_with, arrays, verbose=verbose, threads=threads, seed=seed,
+                              options=highs_options)
+    h = fresh()
     build_seconds = time.perf_counter() - t0
     stats.update(rows=arrays.n_rows, columns=arrays.n_cols, nonzeros=arrays.n_nonzeros)
     abs_gap = (1.0 - 1e-6) if (gap == 0 and integral_gap and objective_granularity(instance)) else None
     start = start_vector(instance, warm_start) if warm_start is not None else None
-    def fresh() -> Any:
-        h2 = new_highs(verbose=verbose, threads=threads, seed=seed, options=highs_options)
-        arrays.pass_to(h2)
-        return h2
-
     run = run_highs(h, deadline=deadline, rel_gap=gap, abs_gap=abs_gap, start=start, progress=progress,
                     col_cost=arrays.col_cost, fresh=fresh)
     host_of = host_of_from_x(instance, run.col_value[: instance.n_links]) if run.col_value is not None else None
