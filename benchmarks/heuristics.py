@@ -14,7 +14,9 @@ Every instance is solved, in the same run, by
 - the authors'-style baselines (``greedy-pack``, ``greedy-cheapest``,
   ``merge-search``) and hflopt's heuristics (``greedy``, ``local-search``,
   ``lagrangian``, ``core-search``), plus ``core-search`` with a time limit of
-  1/50 of the exact method's time on that instance (the issue's speed target).
+  1/50 of the exact method's time on that instance (the issue's speed target),
+  and ``auto`` (the default method: heuristic, then exact warm-started), all
+  with ``--heuristic-limit``.
 
 Exact and plain run in child processes that are killed 30 s after their time
 limit (HiGHS's presolve can overrun a limit); the heuristics run in this
@@ -61,6 +63,8 @@ from hflopt.solvers import METHODS
 
 BASELINES = ["greedy-pack", "greedy-cheapest", "merge-search"]
 OURS = ["greedy", "local-search", "lagrangian", "core-search"]
+#: the default method (heuristic phase, then exact), for comparison
+DEFAULT = "auto"
 #: core-search with a time limit of (exact time / 50), the issue's speed target
 BUDGET = "core-search@exact/50"
 KILL_GRACE = 30.0
@@ -145,7 +149,7 @@ def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float, plai
           f" (limit {exact_limit:g} s); plain: {plain_name} (limit {plain_limit:g} s"
           f"{'' if with_plain else ', skipped'})")
     for m, n in sizes:
-        names = [*BASELINES, *OURS, BUDGET]
+        names = [*BASELINES, *OURS, BUDGET, DEFAULT]
         rows: dict[str, list[tuple[float | None, float]]] = {k: [] for k in names}
         ex_times: list[float] = []
         pl_times: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -48,11 +49,69 @@ def test_auto_honours_the_time_limit():
 def test_auto_skips_exact_on_large_instances_and_says_so():
     inst = random_instance(20, 500, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(500, 20, 20), seed=2)
-    res = solve_auto(inst, time_limit=10, exact_max_links=1000)
+    res = solve_auto(inst, time_limit=10, exact_max_links=1000, large_exact_max_links=1000)
     assert [p["method"] for p in res.stats["phases"]] == ["core-search"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     if res.status != Status.OPTIMAL:
         assert "heuristic" in res.message
+
+
+def _record_exact_calls(monkeypatch):
+    """Wrap METHODS["exact"] so that the keyword arguments of each call are recorded."""
+    from hflopt.solvers import METHODS
+
+    calls = []
+    real = METHODS["exact"]
+
+    @functools.wraps(real)  # auto passes what the signature (of ``real``) accepts
+    def wrapped(instance, **kwargs):
+        calls.append(kwargs)
+        return real(instance, **kwargs)
+
+    monkeypatch.setitem(METHODS, "exact", wrapped)
+    return calls
+
+
+def _hard_for_the_heuristic():
+    # authors' generator 50 x 1,000 seed 0: core-search's bound is 22, the optimum 24
+    return random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=0)
+
+
+def test_auto_gives_large_instances_an_exact_phase_with_its_own_budget(monkeypatch):
+    calls = _record_exact_calls(monkeypatch)
+    inst = _hard_for_the_heuristic()
+    res = solve_auto(inst, exact_max_links=1000, large_exact_max_links=10**6,
+                     large_exact_seconds=0.5)
+    assert len(calls) == 1 and calls[0]["time_limit"] == pytest.approx(0.5)
+    assert [p["method"] for p in res.stats["phases"]] == ["core-search", "exact"]
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.bound is not None and res.bound <= res.objective
+    if res.status != Status.OPTIMAL:
+        # the budget was auto's own, not a time limit the user gave
+        assert res.status == Status.FEASIBLE
+        assert "exact phase stopped after 0.5 s" in res.message
+
+
+def test_auto_large_instance_follows_the_users_time_limit(monkeypatch):
+    calls = _record_exact_calls(monkeypatch)
+    inst = random_instance(10, 300, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(300, 10, 20), seed=5)
+    res = solve_auto(inst, time_limit=30, exact_max_links=100, large_exact_max_links=10**6,
+                     large_exact_seconds=0.01)
+    assert res.status == Status.OPTIMAL
+    if calls:  # the heuristic did not prove it: exact got the rest of the user's budget
+        assert calls[0]["time_limit"] > 10
+
+
+def test_auto_large_exact_seconds_zero_skips_the_exact_phase(monkeypatch):
+    calls = _record_exact_calls(monkeypatch)
+    inst = _hard_for_the_heuristic()
+    res = solve_auto(inst, exact_max_links=1000, large_exact_seconds=0)
+    assert calls == []
+    assert res.status == Status.FEASIBLE and "heuristic" in res.message
+    with pytest.raises(hflopt.SolverError, match="large_exact_seconds"):
+        solve_auto(inst, large_exact_seconds=-1)
 
 
 def test_auto_warm_starts_exact_and_keeps_the_best():
@@ -93,7 +152,7 @@ def test_auto_uses_the_lagrangian_method_beyond_the_core_search_size(monkeypatch
     inst = random_instance(10, 200, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(200, 10, 20), seed=3)
     monkeypatch.setattr(lag, "SEARCH_MAX_LINKS", 100)
-    res = solve_auto(inst, time_limit=20, exact_max_links=100)
+    res = solve_auto(inst, time_limit=20, exact_max_links=100, large_exact_max_links=100)
     assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.bound is not None and res.bound <= res.objective + 1e-9

@@ -360,3 +360,31 @@ def test_core_search_on_holmberg_files_is_close_and_certified():
         opt = optima[name]
         assert res.bound <= opt + 1e-6 <= value + 2e-6
         assert value <= 1.03 * opt, (name, value, opt)
+
+
+def test_core_search_descent_stops_once_the_bound_is_reached():
+    from hflopt.solvers._common import Deadline
+    from hflopt.solvers.core_search import HostSearch, SearchStats
+    from hflopt.solvers.greedy import link_data
+
+    inst = random_instance(12, 150, participation=0.8, rounds=2, max_workload=10,
+                           max_capacity=authors_runtime_capacity(150, 12, 10), seed=11)
+    d = link_data(inst)
+    start = solve(inst, "greedy-pack").solution
+    value = start.cost(inst)
+
+    def search(closed):
+        stats = SearchStats()
+        s = HostSearch(d, np.ones(inst.n_hosts, dtype=bool), np.flatnonzero(d.usable),
+                       deadline=Deadline(30), seed=0, stats=stats)
+        s.closed = closed
+        ho, val = s.descend(np.asarray(start.host_of), value)
+        return ho, val, stats
+
+    ho, val, stats = search(None)  # the authors' pack start leaves room to improve
+    assert stats.descent_moves > 0 and val < value
+    assert hflopt.Solution(ho).verify(inst) == pytest.approx(val)
+    seen = []
+    ho, val, stats = search(lambda v: seen.append(v) or True)  # already "proven": no move
+    assert stats.descent_moves == 0 and val == value and seen == [value]
+    np.testing.assert_array_equal(ho, start.host_of)

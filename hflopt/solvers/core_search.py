@@ -516,6 +516,8 @@ class HostSearch:
         self.on_improve = on_improve
         self.lp_time = [0.0, 0]
         self.prices: tuple[np.ndarray, float] | None = None
+        #: ``f(value) -> bool``: the incumbent value is proven good enough (descents stop)
+        self.closed: Any = None
         stats.core_hosts = int(core.sum())
         stats.core_links = int(links.size)
 
@@ -636,6 +638,8 @@ class HostSearch:
             fresh = True
         assert self.prices is not None
         while not self.deadline.expired():
+            if self.closed is not None and self.closed(value):
+                break  # no neighbour can beat a value the certified bound reaches
             pi, theta = self.prices
             mb = move_bounds(d, self.lp, S, self.core, pi, theta)
             limit = value - max(self.gran, 1e-9 * max(1.0, abs(value))) + 1e-7
@@ -846,9 +850,12 @@ def core_improve(
     best_ho = np.array(host_of, dtype=np.int64)
     best = objective(d, best_ho)
 
-    def closed() -> bool:
+    def closes(value: float) -> bool:
         b = math.ceil(bound - 1e-6) if gran else bound
-        return best - b <= max(gap * max(1.0, abs(best)), 1e-9 * max(1.0, abs(best)))
+        return value - b <= max(gap * max(1.0, abs(value)), 1e-9 * max(1.0, abs(value)))
+
+    def closed() -> bool:
+        return closes(best)
 
     def take(ho: np.ndarray, val: float) -> bool:
         nonlocal best_ho, best
@@ -868,6 +875,7 @@ def core_improve(
     core, links = select_core(d, best_ho, u, v, host_value, bound, best)
     search = HostSearch(d, core, links, deadline=search_deadline, seed=seed, stats=stats,
                         verbose=verbose, on_improve=on_improve, max_evals=max_evals)
+    search.closed = closes
     search.lp.warm_basis(best_ho)
     stats.phases["core_build"] = time.perf_counter() - t0
     ho, val = search.descend(best_ho, best)
