@@ -95,13 +95,16 @@ def test_auto_gives_large_instances_an_exact_phase_with_its_own_budget(monkeypat
 
 def test_auto_large_instance_follows_the_users_time_limit(monkeypatch):
     calls = _record_exact_calls(monkeypatch)
-    inst = random_instance(10, 300, participation=0.7, rounds=4, max_workload=20,
-                           max_capacity=authors_runtime_capacity(300, 10, 20), seed=5)
-    res = solve_auto(inst, time_limit=30, exact_max_links=100, large_exact_max_links=10**6,
+    inst = _hard_for_the_heuristic()
+    t0 = time.perf_counter()
+    res = solve_auto(inst, time_limit=4, exact_max_links=1000, large_exact_max_links=10**6,
                      large_exact_seconds=0.01)
-    assert res.status == Status.OPTIMAL
-    if calls:  # the heuristic did not prove it: exact got the rest of the user's budget
-        assert calls[0]["time_limit"] > 10
+    assert time.perf_counter() - t0 < 4 + 3
+    # the exact phase got the rest of the user's 4 s, not the 0.01 s of its own budget
+    assert len(calls) == 1 and 1.0 < calls[0]["time_limit"] <= 4
+    assert res.status in (Status.OPTIMAL, Status.TIME_LIMIT)
+    assert "exact phase stopped" not in res.message
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
 
 
 def test_auto_large_exact_seconds_zero_skips_the_exact_phase(monkeypatch):
