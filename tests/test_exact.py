@@ -371,6 +371,41 @@ def test_an_infeasible_lp_core_is_priced_out_of_infeasibility(monkeypatch):
     check_optimal(res, inst, reference.objective)
 
 
+def test_core_search_step_can_supply_the_incumbent(monkeypatch):
+    # the core-search step after the local search: what it returns is offered as the
+    # incumbent when feasible and better; an infeasible answer is ignored; either way
+    # the result is the proven optimum
+    import hflopt.solvers.core_search as cs
+    import hflopt.solvers.exact as ex
+
+    inst = tight(8, 40, 1.2, 3)
+    opt = solve_plain(inst)
+    best = np.asarray(opt.solution.host_of, dtype=np.int64)
+    monkeypatch.setattr(ex, "_local_search", lambda *a, **k: None)
+    monkeypatch.setattr(ex, "_heuristic_from_lp", lambda *a, **k: (None, math.inf))
+    calls = []
+
+    def optimal(data, host_of, **kw):
+        calls.append(kw["deadline"].seconds)
+        return best.copy(), cs.SearchStats()
+
+    monkeypatch.setattr(cs, "core_improve", optimal)
+    res = solve_exact(inst)
+    check_optimal(res, inst, opt.objective)
+    assert len(calls) == 1 and 0 < calls[0] <= ex._LS_MAX  # the greedy start is not optimal
+    assert res.stats["incumbent_from"] == "core search"
+
+    def broken(data, host_of, **kw):
+        h = np.asarray(host_of).copy()
+        h[:] = int(np.argmin(inst.capacity))  # everyone on the smallest host: over capacity
+        return h, cs.SearchStats()
+
+    monkeypatch.setattr(cs, "core_improve", broken)
+    res = solve_exact(inst)
+    check_optimal(res, inst, opt.objective)
+    assert res.stats.get("incumbent_from") != "core search"
+
+
 def test_lp_rounds_leave_time_for_a_solution_under_a_limit(monkeypatch):
     # under a time limit no new LP round starts after a share of it (here: at
     # once), so heuristics and branch-and-bound still get time for a solution
