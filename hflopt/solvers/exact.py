@@ -109,10 +109,13 @@ _LS_MAX = 3.0
 # rarely helps; same-run total over 12 instances 110.5 s vs 119.5 s)
 _LS_MAX_NO_IMPROVE = 5
 # After LP rounding and the local search, a short core search (drop/add/swap over the
-# open hosts, guided by the LP's multipliers) when the gap is still open. Same run, 46
-# authors' instances 30x1,000 s0-15 and 50x1,000 s0-29 plus 40x1,000 s0-9: the
-# incumbent handed to branch-and-bound was not optimal 9 times without it, 0 times
-# with it; total 117.9 s -> 97.1 s (see the README for the benchmark).
+# open hosts, guided by the LP's multipliers) while the gap is open. Same-run A/B
+# (alternating order, limit 60 s): authors' 30x1,000 s0-15 and 50x1,000 s0-29 handed
+# branch-and-bound a non-optimal incumbent 7 times without it, never with it; totals
+# 57.0 -> 46.0 s and 44.9 -> 36.1 s; 20x1,000 s0-9 20.5 -> 15.8 s; 100x1,000 s0-9
+# 5.3 -> 3.3 s; Holmberg (24 files) 116.3 -> 108.7 s. It costs on 10^5-10^6 links,
+# where LP rounding is already optimal: 10x10,000 and 100x10,000 (3 seeds each)
+# 5.1 -> 6.1 s and 18.3 -> 20.4 s.
 _CORE_SEARCH = True
 # HiGHS options for the restricted MILP when it is warm-started with hflopt's
 # incumbent (usually optimal already): HiGHS's large-neighbourhood sub-MIPs
