@@ -35,6 +35,8 @@ Usage::
     python benchmarks/exact.py --quick          # a few minutes
     python benchmarks/exact.py --family authors --sizes 100x10000 --seeds 5
     python benchmarks/exact.py --family holmberg --plain-limit 600
+    python benchmarks/exact.py --family authors --sizes 30x1000 50x1000 --seeds 10 \
+        --baseline exact-without-core-search --plain-limit 120   # ablation
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -121,6 +123,12 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 
 
 # -------------------------------------------------------------------- running
+#: what the "plain" columns run (``--baseline``): the textbook model, or hflopt's exact
+#: method without the core-search step of its heuristic phase (an ablation)
+BASELINES = ("plain", "exact-without-core-search")
+BASELINE = "plain"
+
+
 def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: int | None) -> None:
     # HiGHS prints a banner from C++ in every new process: keep the tables clean
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -129,8 +137,13 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         from hflopt.solvers.highs_direct import solve_plain
 
         t0 = time.perf_counter()
-        if which == "plain":
+        if which == "plain" and BASELINE == "plain":
             res = solve_plain(inst, time_limit=limit, threads=threads)
+        elif which == "plain":
+            import hflopt.solvers.exact as ex
+
+            ex._CORE_SEARCH = False  # this child process only
+            res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
         else:
             res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
         wall = time.perf_counter() - t0
@@ -348,7 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tight-limit", type=float, default=600.0, help="exact limit on tight instances")
     ap.add_argument("--threads", type=int, default=None, help="HiGHS threads for both (default HiGHS's)")
     ap.add_argument("--csv", help="also write one row per run to this CSV file")
+    ap.add_argument("--baseline", choices=BASELINES, default="plain",
+                    help="what the 'plain' columns run: the textbook model (default) or, as an "
+                         "ablation, hflopt's exact method without its core-search step")
     args = ap.parse_args(argv)
+    global BASELINE
+    BASELINE = args.baseline
     families = args.family or ["authors", "holmberg", "tight"]
     if args.quick:
         args.sizes = args.sizes or ["10x1000", "50x1000", "100x1000", "100x10000"]
@@ -362,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# hflopt {hflopt.__version__} exact benchmark; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} cpus; {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"# command: {' '.join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])}")
+    if BASELINE != "plain":
+        print(f"# the 'plain' columns run: {BASELINE}")
     fh = open(args.csv, "w", newline="") if args.csv else None  # noqa: SIM115
     writer = None
     if fh is not None:

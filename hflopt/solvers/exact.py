@@ -115,7 +115,10 @@ _LS_MAX_NO_IMPROVE = 5
 # 57.0 -> 46.0 s and 44.9 -> 36.1 s; 20x1,000 s0-9 20.5 -> 15.8 s; 100x1,000 s0-9
 # 5.3 -> 3.3 s; Holmberg (24 files) 116.3 -> 108.7 s. It costs on 10^5-10^6 links,
 # where LP rounding is already optimal: 10x10,000 and 100x10,000 (3 seeds each)
-# 5.1 -> 6.1 s and 18.3 -> 20.4 s.
+# 5.1 -> 6.1 s and 18.3 -> 20.4 s. The reproducible ablation, `benchmarks/exact.py
+# --family authors --sizes 30x1000 50x1000 --seeds 10 --limit 60 --plain-limit 60
+# --baseline exact-without-core-search`, came out about even: median ratio 1.0x on
+# both sizes, totals 52.7 vs 55.7 s (30x1,000) and 22.2 vs 21.3 s (50x1,000).
 _CORE_SEARCH = True
 # HiGHS options for the restricted MILP when it is warm-started with hflopt's
 # incumbent (usually optimal already): HiGHS's large-neighbourhood sub-MIPs
@@ -698,6 +701,13 @@ def solve_exact(
             return (st.best_cost - st.bound) / max(1.0, abs(st.best_cost)) <= gap
         return st.best_cost - st.bound <= 1e-9 * max(1.0, abs(st.best_cost))
 
+    def heuristic_budget() -> float:
+        """Seconds for an improvement heuristic: grows with the links, <= 10% of what is left."""
+        budget = min(_LS_MAX, _LS_BASE + instance.n_links / _LS_LINKS_PER_SECOND)
+        if deadline.seconds is not None:
+            budget = min(budget, 0.1 * deadline.remaining())
+        return budget
+
     # ---- 0. start solutions
     tick = time.perf_counter()
     if warm_start is not None:
@@ -767,19 +777,13 @@ def solve_exact(
         if h is not None:
             st.offer(h, p.cost(h), "greedy")
     if st.best is not None and capacitated and not closed_enough() and not deadline.expired():
-        budget = min(_LS_MAX, _LS_BASE + instance.n_links / _LS_LINKS_PER_SECOND)
-        if deadline.seconds is not None:
-            budget = min(budget, 0.1 * deadline.remaining())
-        h = _local_search(instance, st.best, budget, seed, st.bound)
+        h = _local_search(instance, st.best, heuristic_budget(), seed, st.bound)
         if h is not None:
             st.offer(h, p.cost(h), "local search")
     if (_CORE_SEARCH and st.best is not None and lag is not None and capacitated
             and not closed_enough() and not deadline.expired()):
         # at most as long as everything before it (and the local search's budget)
-        budget = min(_LS_MAX, _LS_BASE + instance.n_links / _LS_LINKS_PER_SECOND,
-                     max(0.05, time.perf_counter() - t0))
-        if deadline.seconds is not None:
-            budget = min(budget, 0.1 * deadline.remaining())
+        budget = min(heuristic_budget(), max(0.05, time.perf_counter() - t0))
         h = _core_search(instance, st.best, lag, st.bound, budget, seed, stats)
         if h is not None:
             st.offer(h, p.cost(h), "core search")
