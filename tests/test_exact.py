@@ -460,3 +460,24 @@ def test_exact_on_an_instance_where_highs_misvalued_the_start():
     assert res.status == Status.OPTIMAL
     assert res.objective == 15.0
     assert res.solution.verify(inst) == 15.0
+
+
+def test_branch_and_bound_is_skipped_when_its_setup_cannot_fit_the_time_limit(monkeypatch):
+    # authors' generator 50 x 1,000 seed 0 needs branch-and-bound (bound 22, optimum 24)
+    import hflopt.solvers.exact as exact_module
+
+    inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=0)
+    # pretend HiGHS needs 1 s per nonzero to set the MIP up: it cannot start within 30 s
+    monkeypatch.setattr(exact_module, "_MIP_SETUP_SECONDS_PER_NONZERO", 1.0)
+    res = solve_exact(inst, time_limit=30)
+    assert res.status == Status.TIME_LIMIT
+    assert res.stats["branch_and_bound"].startswith("skipped")
+    assert "branch-and-bound" in res.message
+    assert res.solve_seconds < 25  # returned without waiting for the limit
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.bound is not None and res.bound <= 24 <= res.objective
+    # without a time limit nothing is skipped
+    full = solve_exact(inst)
+    assert full.status == Status.OPTIMAL and full.objective == pytest.approx(24)
+    assert "branch_and_bound" not in full.stats

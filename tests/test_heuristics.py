@@ -14,11 +14,16 @@ import hflopt
 from hflopt.generators import authors_runtime_capacity, random_instance
 from hflopt.solution import Status
 from hflopt.solvers import METHODS, solve
+from hflopt.solvers._common import Deadline
+from hflopt.solvers.core_search import feasible_start
 from hflopt.solvers.greedy import (
+    add_hosts,
     assign_greedy,
+    construct,
     greedy_cheapest,
     link_data,
     lp_knapsack,
+    repair_assignment,
     sort_within_groups,
 )
 from hflopt.solvers.local_search import SearchState, local_search
@@ -388,3 +393,121 @@ def test_core_search_descent_stops_once_the_bound_is_reached():
     ho, val, stats = search(lambda v: seen.append(v) or True)  # already "proven": no move
     assert stats.descent_moves == 0 and val == value and seen == [value]
     np.testing.assert_array_equal(ho, start.host_of)
+
+
+# ------------------------------------------------------------ repair and lazy ADD
+def test_repair_moves_devices_along_an_ejection_chain():
+    # d0 (workload 6) links only h0, which d1 fills; d1 can move to h1, which d2 fills;
+    # d2 can move to the empty h2: placing d0 needs a chain of two moves
+    inf = np.inf
+    inst = hflopt.Instance.from_dense(
+        [10, 10, 10], [1, 1, 1], [6, 6, 6],
+        [[1, inf, inf], [1, 2, inf], [inf, 1, 2]], min_participants=3)
+    data = link_data(inst)
+    every = np.ones(3, dtype=bool)
+    out = repair_assignment(data, np.array([-1, 0, 1]), every, 3)
+    assert out.tolist() == [0, 1, 2]
+    assert hflopt.Solution(out).verify(inst) == pytest.approx(3 + 1 + 2 + 2)
+    # closed hosts are not used: without h2 there is no room anywhere
+    stuck = repair_assignment(data, np.array([-1, 0, 1]), np.array([True, True, False]), 3)
+    assert stuck.tolist() == [-1, 0, 1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_hosts=5, max_devices=9, tight=True), st.integers(0, 2**31 - 1))
+def test_repair_keeps_capacities_links_and_participants(inst, seed):
+    data = link_data(inst)
+    rng = np.random.default_rng(seed)
+    open_mask = rng.random(inst.n_hosts) < 0.8
+    start = assign_greedy(data, open_mask, inst.min_participants)
+    out = repair_assignment(data, start, open_mask, inst.min_participants)
+    part = np.flatnonzero(out >= 0)
+    # every participant of the start still participates; nobody uses a closed host
+    assert set(np.flatnonzero(start >= 0)) <= set(part.tolist())
+    assert open_mask[out[part]].all()
+    # links exist and fit; no host is over capacity
+    idx = inst.link_index(part, out[part])
+    assert (idx >= 0).all() and inst.fits[idx].all()
+    load = np.bincount(out[part], weights=inst.workload[part], minlength=inst.n_hosts)
+    assert (load <= inst.capacity + 1e-9).all()
+    assert part.size <= max(inst.min_participants, int((start >= 0).sum()))
+
+
+@pytest.mark.parametrize("k, tightness, seed", [(4, 1.15, 0), (4, 1.15, 2), (5, 1.2, 1)])
+def test_heuristics_find_solutions_on_sparse_tight_instances(k, tightness, seed):
+    # every device links to its k nearest hosts only and all must participate: the
+    # greedy assignment alone strands devices on these (it fell 7-132 short of T)
+    inst = hflopt.geometric_instance(20, 500, k=k, tightness=tightness, seed=seed)
+    data = link_data(inst)
+    plain = assign_greedy(data, np.ones(inst.n_hosts, dtype=bool), inst.min_participants)
+    assert (plain >= 0).sum() < inst.min_participants  # the case this test is about
+    for name in ["greedy", "local-search", "lagrangian", "core-search", "sparse"]:
+        res = solve(inst, name, time_limit=3, seed=0)
+        assert res.solution is not None, (name, res.message)
+        assert res.solution.verify(inst) == pytest.approx(res.objective)
+        if res.bound is not None:
+            assert res.bound <= res.objective + 1e-6
+
+
+def _add_hosts_recomputing_everything(data):
+    """Reference for the lazy ADD: every closed host's gain recomputed each round."""
+    n, m, t = data.n, data.m, data.T
+    is_open = np.zeros(m, dtype=bool)
+    best = np.full(n, np.inf)
+    links = np.flatnonzero(data.usable)
+    for _ in range(m):
+        n_cov = int(np.isfinite(best).sum())
+        theta = 0.0 if t == 0 else (float(np.partition(best, t - 1)[t - 1]) if n_cov >= t
+                                    else 2.0 * data.big)
+        ref = np.minimum(best, theta)
+        lk = links[~is_open[data.host[links]]]
+        sav = ref[data.dev[lk]] - data.a[lk]
+        lk, sav = lk[sav > 1e-9], sav[sav > 1e-9]
+        if lk.size == 0:
+            break
+        h = data.host[lk].astype(np.int64)
+        x, gain = lp_knapsack(h, sav, data.D[data.dev[lk]], data.R.astype(float))
+        if n_cov >= t:
+            score = np.where(is_open, -np.inf, gain - data.f)
+            j = int(np.argmax(score))
+            if score[j] <= 1e-9:
+                break
+        else:
+            score = np.where(is_open, -np.inf, gain / (data.f + 1e-9 * data.big + 1e-12))
+            j = int(np.argmax(score))
+            if not np.isfinite(score[j]) or gain[j] <= 0:
+                break
+        is_open[j] = True
+        sel = (h == j) & (x > 0.5)
+        np.minimum.at(best, data.dev[lk[sel]], data.a[lk[sel]])
+    return is_open
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 12), st.integers(1, 60), st.sampled_from([0.0, 0.5, 1.0]),
+       st.floats(0.8, 3.0), st.integers(0, 2**31 - 1))
+def test_lazy_add_hosts_matches_recomputing_every_host(m, n, p, slack, seed):
+    rng = np.random.default_rng(seed)
+    work = rng.uniform(1, 10, n)
+    cap = rng.uniform(0.5, 1.5, m) * slack * work.sum() / m
+    costs = rng.uniform(0, 10, (n, m))
+    costs[rng.random((n, m)) < 0.3] = np.inf
+    inst = hflopt.Instance.from_dense(cap, rng.uniform(0, 30, m), work, costs,
+                                      participation_ratio=p, rounds_ratio=2)
+    data = link_data(inst)
+    assert add_hosts(data).tolist() == _add_hosts_recomputing_everything(data).tolist()
+
+
+def test_feasible_start_falls_back_to_the_assignment_mip():
+    # feasible (exact finds 9,2xx), but the construction's ejection chains do not reach
+    # T = N here: the methods that need a start fall back to the assignment MIP
+    inst = hflopt.geometric_instance(20, 500, k=3, tightness=1.1, seed=0)
+    data = link_data(inst)
+    assert (construct(data) >= 0).sum() < inst.min_participants
+    ho = feasible_start(data, Deadline(None))
+    assert ho is not None and (ho >= 0).sum() == inst.min_participants
+    assert np.isfinite(hflopt.Solution(ho).verify(inst))
+    for name in ["local-search", "lagrangian", "core-search"]:
+        res = solve(inst, name, time_limit=5, seed=0)
+        assert res.solution is not None, (name, res.message)
+        assert res.solution.verify(inst) == pytest.approx(res.objective)

@@ -79,6 +79,7 @@ from hflopt.solvers.greedy import (
     link_data,
     lp_knapsack,
     objective,
+    repair_assignment,
     sort_within_groups,
 )
 from hflopt.solvers.local_search import improve
@@ -134,7 +135,14 @@ class CoreLP:
         lp.col_upper_ = np.zeros(k)
         lo = np.full(n + m + 1, -highspy.kHighsInf)
         hi = np.concatenate((np.ones(n), d.R.astype(np.float64), [highspy.kHighsInf]))
-        lo[-1] = float(d.T)
+        #: with T = N every device row is an equality and the participation row is left
+        #: free: the dense row otherwise made the first dual simplex iterations take
+        #: 12-20 s, uninterruptible, on 2*10^5 columns (geometric 500x50,000, k = 20)
+        self.all_devices = n <= d.T
+        if self.all_devices:
+            lo[:n] = 1.0
+        else:
+            lo[-1] = float(d.T)
         lp.row_lower_ = lo
         lp.row_upper_ = hi
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -219,8 +227,13 @@ class CoreLP:
         """``(u, pi, theta) >= 0`` of the device, capacity and participation rows."""
         d = self.data
         rd = np.asarray(self.h.getSolution().row_dual)
-        u = np.maximum(0.0, -rd[: d.n])
         pi = np.maximum(0.0, -rd[d.n:d.n + d.m])
+        if self.all_devices:
+            # equality rows: only u_i - theta = -rd_i is defined; the smallest theta >= 0
+            # that keeps every u_i >= 0 gives the same reduced costs and bound
+            theta = max(0.0, float(rd[: d.n].max())) if d.n else 0.0
+            return theta - rd[: d.n], pi, theta
+        u = np.maximum(0.0, -rd[: d.n])
         theta = max(0.0, float(rd[-1]))
         return u, pi, theta
 
@@ -439,6 +452,8 @@ def _round(data: LinkData, lp: CoreLP, S: np.ndarray, deadline: Deadline,
     ho[d.dev[whole]] = d.host[whole]
     ho = assign_greedy(d, S, d.T, host_of=ho)
     if int((ho >= 0).sum()) < d.T:
+        ho = repair_assignment(d, ho, S, d.T, deadline=deadline)
+    if int((ho >= 0).sum()) < d.T:
         return None
     ho, _ = improve(d, ho, deadline=deadline, seed=seed, max_no_improve=0,
                     moves=("shift", "participation", "exchange"),
@@ -588,6 +603,8 @@ class HostSearch:
             key = d.a + pi[d.host] * d.D[d.dev]
         ho = assign_greedy(d, S, d.T, key=key)
         if int((ho >= 0).sum()) < d.T:
+            ho = repair_assignment(d, ho, S, d.T, deadline=self.deadline)
+        if int((ho >= 0).sum()) < d.T:
             return None
         ho, _ = improve(d, ho, deadline=self.deadline, seed=self.seed, max_no_improve=0,
                         moves=("shift", "participation", "exchange"),
@@ -687,13 +704,13 @@ class HostSearch:
 
 
 def _fixed_set_mip(data: LinkData, S: np.ndarray, links: np.ndarray, start: np.ndarray | None,
-                   cutoff: float, deadline: Deadline, verbose: bool = False
-                   ) -> tuple[np.ndarray | None, str]:
+                   cutoff: float, deadline: Deadline, verbose: bool = False,
+                   first_solution: bool = False) -> tuple[np.ndarray | None, str]:
     """The assignment MIP of open set ``S`` over ``links`` (HiGHS), stopped at ``deadline``.
 
     Only assignments whose link cost is below ``cutoff`` are of interest
     (HiGHS objective cut-off); ``start`` is passed as MIP start when all its
-    links are in ``links``.
+    links are in ``links``. ``first_solution``: stop at the first feasible one.
     """
     d = data
     k = links.size
@@ -709,6 +726,8 @@ def _fixed_set_mip(data: LinkData, S: np.ndarray, links: np.ndarray, start: np.n
         h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
     h.setOptionValue("objective_bound", float(cutoff))
     h.setOptionValue("time_limit", float(max(0.01, deadline.remaining())))
+    if first_solution:
+        h.setOptionValue("mip_max_improving_sols", 1)
     if start is not None:
         part = np.flatnonzero(start >= 0)
         inc = d.instance.link_index(part, start[part])
@@ -737,6 +756,31 @@ def _fixed_set_mip(data: LinkData, S: np.ndarray, links: np.ndarray, start: np.n
     if int((ho >= 0).sum()) < d.T:
         return None, f"{status}, short of T"
     return ho, status
+
+
+#: the feasibility MIP of :func:`feasible_start` is tried up to this many links
+FEASIBILITY_MIP_MAX_LINKS = 2_000_000
+
+
+def feasible_start(data: LinkData, deadline: Deadline) -> np.ndarray | None:
+    """A feasible assignment: :func:`~hflopt.solvers.greedy.construct`, else a MIP.
+
+    When the construction (with its ejection chains) still falls short of T
+    -- tight capacities and few links per device -- the assignment MIP with
+    every host open is handed to HiGHS and stopped at its first feasible
+    solution (at most half of the time left). None if neither finds one.
+    """
+    ho = construct(data, deadline)
+    if int((ho >= 0).sum()) >= data.T:
+        return ho
+    links = np.flatnonzero(data.usable)
+    if links.size == 0 or links.size > FEASIBILITY_MIP_MAX_LINKS or deadline.expired():
+        return None
+    rem = deadline.remaining()
+    sub = deadline if not math.isfinite(rem) else _sub_deadline(deadline, 0.5 * rem)
+    ho, _ = _fixed_set_mip(data, np.ones(data.m, dtype=bool), links, None, math.inf, sub,
+                           first_solution=True)
+    return ho
 
 
 def assignment_mip(data: LinkData, host_of: np.ndarray, *, deadline: Deadline,
@@ -1040,7 +1084,7 @@ def core_search(
         take(lagrangian_heuristic(d, state.host_value, deadline=deadline, seed=seed, polish=True,
                                   max_no_improve=0))
         if best_ho is None and not deadline.expired():
-            take(construct(d, deadline))
+            take(feasible_start(d, deadline))
         stats.phases["start"] = time.perf_counter() - t1
     if state is not None and best_ho is not None and not closed() and not deadline.expired():
         ho, _ = core_improve(d, best_ho, u=state.u, v=state.v, host_value=state.host_value,

@@ -57,9 +57,9 @@ from hflopt.solvers._common import (
 from hflopt.solvers.greedy import (
     LinkData,
     assign_greedy,
-    construct,
     link_data,
     lp_knapsack,
+    repair_assignment,
 )
 from hflopt.solvers.local_search import improve
 
@@ -294,12 +294,16 @@ def lagrangian_heuristic(
     k = min(k, data.m)
     is_open[order[:k]] = True
     ho = assign_greedy(data, is_open, t)
+    if int((ho >= 0).sum()) < t:  # ejection chains among the open hosts first
+        ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
     while int((ho >= 0).sum()) < t and k < data.m:
         # open the next most promising hosts (doubling) and continue the assignment
         add = max(1, k)
         is_open[order[k:k + add]] = True
         k += add
         ho = assign_greedy(data, is_open, t, host_of=ho)
+        if int((ho >= 0).sum()) < t:
+            ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
     if int((ho >= 0).sum()) < data.T:
         return None
     if polish:
@@ -427,7 +431,9 @@ def lagrangian(
                                   polish=False)
         consider(ho)
     if best_ho is None and not deadline.expired():
-        consider(construct(data, deadline))
+        from hflopt.solvers.core_search import feasible_start
+
+        consider(feasible_start(data, deadline))
     if (search and best_ho is not None and not closed() and not deadline.expired()
             and data.k <= SEARCH_MAX_LINKS):
         from hflopt.solvers.core_search import core_improve

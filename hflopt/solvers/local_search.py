@@ -41,7 +41,6 @@ from hflopt.solvers._common import Deadline, Progress, ProgressCallback, begin, 
 from hflopt.solvers.greedy import (
     LinkData,
     assign_greedy,
-    construct,
     first_per_group,
     grouped_cumsum,
     link_data,
@@ -674,8 +673,10 @@ def local_search(
     if warm_start is not None and warm_start.is_feasible(instance):
         ho = np.array(warm_start.host_of, dtype=np.int64)
     if ho is None:
-        ho = construct(data, deadline)
-    if int((ho >= 0).sum()) < data.T:
+        from hflopt.solvers.core_search import feasible_start
+
+        ho = feasible_start(data, deadline)
+    if ho is None or int((ho >= 0).sum()) < data.T:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
                       timed_out=deadline.expired(),
                       failed=None if deadline.expired() else "no feasible start found",
