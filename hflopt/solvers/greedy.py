@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 _EPS = 1e-9
+#: repair_assignment gives up after this many devices in a row found no chain
+_REPAIR_MAX_FAILS = 20
 
 
 # --------------------------------------------------------------------------- data
@@ -370,7 +372,8 @@ def repair_assignment(
     which may in turn push one device further, until a host with room is
     reached (each host at most once per search). Among the moves that end a
     chain, the cheapest is taken. The search stops as soon as ``need`` is
-    reached or the remaining waiting devices cannot reach it.
+    reached, when the remaining waiting devices cannot reach it, or after
+    :data:`_REPAIR_MAX_FAILS` devices in a row found no chain.
 
     Feasibility first: the result is meant to be polished by the local
     search. Returns a new ``host_of`` that may still be short of ``need``
@@ -410,9 +413,11 @@ def repair_assignment(
             arr = np.concatenate((arr, np.asarray(moved_in[j], dtype=np.int64)))
         return arr[ho[arr] == j]
 
+    fails = 0
     for pos, i in enumerate(wait.tolist()):
-        # stop when done, out of time, or when even placing every device left cannot reach need
-        if n_part >= need or n_part + wait.size - pos < need:
+        # stop when done, out of time, when even placing every device left cannot reach
+        # need, or after many failures in a row (the open hosts are saturated)
+        if n_part >= need or n_part + wait.size - pos < need or fails >= _REPAIR_MAX_FAILS:
             break
         if deadline is not None and deadline.expired():
             break
@@ -460,7 +465,9 @@ def repair_assignment(
                         nodes.append((jj, float(d.D[dd] - resid[jj]), dd, k, q))
             q += 1
         if end is None:
+            fails += 1
             continue
+        fails = 0
         # apply the chain from its end: each device moves to the host of its node
         j_to, dv, k, parent = end
         while True:

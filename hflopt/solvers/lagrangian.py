@@ -294,16 +294,14 @@ def lagrangian_heuristic(
     k = min(k, data.m)
     is_open[order[:k]] = True
     ho = assign_greedy(data, is_open, t)
-    if int((ho >= 0).sum()) < t:  # ejection chains among the open hosts first
-        ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
     while int((ho >= 0).sum()) < t and k < data.m:
         # open the next most promising hosts (doubling) and continue the assignment
         add = max(1, k)
         is_open[order[k:k + add]] = True
         k += add
         ho = assign_greedy(data, is_open, t, host_of=ho)
-        if int((ho >= 0).sum()) < t:
-            ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
+    if int((ho >= 0).sum()) < t:  # every host open and still short: ejection chains
+        ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
     if int((ho >= 0).sum()) < data.T:
         return None
     if polish:
