@@ -32,11 +32,22 @@ device (nearest hosts), geometric costs; run in a child process so that its
 peak memory (``ru_maxrss``) is measured alone. Reports time, peak memory and
 the certified gap ``(obj - bound) / max(1, obj)`` of the Lagrangian method.
 
+Part C (sparse-tight): geometric instances where every device links only
+to its k nearest hosts, capacity is 1.1-1.2x the workload and every device
+must participate (T = N), 5 seeds per setting. ``exact`` (with a time limit)
+tells which are feasible; then, per method, how many of the feasible ones it
+solves, its median time and its mean excess over the best solution found by
+any method. The first row is the plain greedy assignment with every host
+open (:func:`hflopt.solvers.greedy.assign_greedy`), which is where every
+heuristic used to stop: it shows how often a greedy assignment alone strands
+devices.
+
 Usage::
 
     python benchmarks/heuristics.py              # full (1-2 hours: exact and plain dominate)
     python benchmarks/heuristics.py --quick      # small sizes, two seeds, a few minutes
     python benchmarks/heuristics.py --part large
+    python benchmarks/heuristics.py --part sparse-tight --seeds 5
     python benchmarks/heuristics.py --part mid --sizes 50x1000 --seeds 5
     nice -n 10 python benchmarks/heuristics.py --part mid --plain-limit 300
 """
@@ -273,11 +284,68 @@ def large(m: int, n: int, k: int, seed: int, limit: float, gap: float,
     print(f"stats: {out['stats']}")
 
 
+SPARSE_TIGHT = [(20, 500, 3, 1.1), (20, 500, 4, 1.15), (30, 1000, 5, 1.2), (50, 2000, 5, 1.2),
+                (50, 2000, 8, 1.1)]
+SPARSE_METHODS = ["greedy", "local-search", "lagrangian", "core-search", "auto"]
+
+
+def sparse_tight(seeds: list[int], exact_limit: float, limit: float) -> None:
+    from hflopt.solvers.greedy import assign_greedy, link_data
+
+    print("\n## Part C: sparse links, tight capacities, T = N (geometric, k nearest hosts)")
+    print(f"exact limit {exact_limit:g} s, heuristics {limit:g} s\n", flush=True)
+    rows: dict[str, dict[str, list[float]]] = {}
+    n_feasible = n_infeasible = n_unknown = 0
+    for m, n, k, tight in SPARSE_TIGHT:
+        for seed in seeds:
+            inst = hflopt.geometric_instance(m, n, k=k, tightness=tight, seed=seed)
+            ex, t_ex = run("exact", inst, time_limit=exact_limit)
+            if ex.status == Status.INFEASIBLE:
+                n_infeasible += 1
+                continue
+            if ex.solution is None:
+                n_unknown += 1
+                continue
+            n_feasible += 1
+            found: dict[str, tuple[float | None, float]] = {"exact": (ex.objective, t_ex)}
+            data = link_data(inst)
+            t0 = time.perf_counter()
+            ho = assign_greedy(data, np.ones(inst.n_hosts, dtype=bool), inst.min_participants)
+            t_g = time.perf_counter() - t0
+            ok = int((ho >= 0).sum()) >= inst.min_participants
+            found["greedy assignment alone"] = (
+                hflopt.Solution(ho).verify(inst) if ok else None, t_g)
+            for meth in SPARSE_METHODS:
+                res, el = run(meth, inst, time_limit=limit, seed=0)
+                found[meth] = (res.objective if res.solution is not None else None, el)
+            best = min(v for v, _ in found.values() if v is not None)
+            for meth, (v, el) in found.items():
+                r = rows.setdefault(meth, {"solved": [], "time": [], "excess": []})
+                r["time"].append(el)
+                r["solved"].append(1.0 if v is not None else 0.0)
+                if v is not None:
+                    r["excess"].append((v - best) / max(1.0, abs(best)))
+            print(f"  {m}x{n} k={k} {tight:g}x s{seed}: " + ", ".join(
+                f"{meth} {'-' if v is None else f'{v:.0f}'}" for meth, (v, _) in found.items()),
+                flush=True)
+    print(f"\n{n_feasible} feasible, {n_infeasible} proven infeasible, {n_unknown} undecided "
+          f"by exact within {exact_limit:g} s\n")
+    print("| method | solved (of feasible) | median s | mean / worst excess over the best found |")
+    print("|---|---|---|---|")
+    for meth, r in rows.items():
+        ex = r["excess"]
+        exc = f"{100 * float(np.mean(ex)):.2f}% / {100 * max(ex):.2f}%" if ex else "-"
+        print(f"| {meth} | {int(sum(r['solved']))}/{len(r['solved'])} | "
+              f"{statistics.median(r['time']):.2f} | {exc} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (20x200, 30x500), two seeds, 100x100,000 large")
-    ap.add_argument("--part", choices=["mid", "large", "all"], default="all")
+    ap.add_argument("--part", choices=["mid", "large", "sparse-tight", "all"], default="all")
+    ap.add_argument("--sparse-limit", type=float, default=10.0,
+                    help="time limit per heuristic run in part C (default 10 s)")
     ap.add_argument("--sizes", help="comma-separated MxN list (default 50x1000,100x1000,50x10000)")
     ap.add_argument("--seeds", type=int, default=5, help="instances per size (default 5)")
     ap.add_argument("--exact-limit", type=float, default=1800.0, help="seconds per exact solve")
@@ -314,6 +382,9 @@ def main() -> None:
     if args.part in ("large", "all"):
         large(large_mn[0], large_mn[1], 20, 1, args.large_limit, args.large_gap,
               args.large_cloud_cost)
+    if args.part in ("sparse-tight", "all"):
+        sparse_tight(list(range(args.seeds)) if not args.quick else [0],
+                     min(args.exact_limit, 60.0), args.sparse_limit)
 
 
 if __name__ == "__main__":
