@@ -481,3 +481,17 @@ def test_branch_and_bound_is_skipped_when_its_setup_cannot_fit_the_time_limit(mo
     full = solve_exact(inst)
     assert full.status == Status.OPTIMAL and full.objective == pytest.approx(24)
     assert "branch_and_bound" not in full.stats
+
+
+def test_an_lp_round_leaves_time_for_a_start(monkeypatch):
+    # with the LP rounds cut to ~0, the heuristics still give a verified solution
+    import hflopt.solvers.exact as exact_module
+
+    inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=3)
+    monkeypatch.setattr(exact_module, "_LP_MAX_SHARE", 1e-9)
+    res = solve_exact(inst, time_limit=10)
+    assert res.stats["lagrangian_bound"] is None  # the LP did not finish
+    assert res.solution is not None
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.objective >= 20  # the optimum

@@ -101,6 +101,8 @@ _MAX_CG_ROUNDS = 8
 # Under a time limit, no new LP round starts after this share of it (a tight
 # 200x2000 instance spent all of 30 s in LP rounds and returned no solution)
 _BOUND_SHARE = 0.5
+# ... and no LP round runs past this share of it.
+_LP_MAX_SHARE = 0.75
 # Budget of the registered local search: base + links / rate, at most max (s).
 _LS_BASE = 0.3
 _LS_LINKS_PER_SECOND = 50_000.0
@@ -745,7 +747,14 @@ def solve_exact(
                 deadline.elapsed() > _BOUND_SHARE * deadline.seconds):
             break  # leave the rest of the budget to heuristics and branch-and-bound
         rounds += 1
-        lp = _solve_lp(p, core, closed, deadline, threads, verbose)
+        lp_deadline = deadline
+        if deadline.seconds is not None:
+            # an LP round may not take the whole budget: without a start, the heuristics
+            # need the rest (500x50,000 tight, k = 20, 20 s: the first LP took it all)
+            lp_deadline = Deadline(max(0.01, min(deadline.remaining(),
+                                                 _LP_MAX_SHARE * deadline.seconds
+                                                 - deadline.elapsed())))
+        lp = _solve_lp(p, core, closed, lp_deadline, threads, verbose)
         lp_seconds += lp.seconds
         if not lp.ok:
             break
