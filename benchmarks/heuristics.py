@@ -383,8 +383,10 @@ def main() -> None:
         large(large_mn[0], large_mn[1], 20, 1, args.large_limit, args.large_gap,
               args.large_cloud_cost)
     if args.part in ("sparse-tight", "all"):
-        sparse_tight(list(range(args.seeds)) if not args.quick else [0],
-                     min(args.exact_limit, 60.0), args.sparse_limit)
+        if args.quick:
+            sparse_tight([0], 10.0, min(args.sparse_limit, 3.0))
+        else:
+            sparse_tight(list(range(args.seeds)), min(args.exact_limit, 60.0), args.sparse_limit)
 
 
 if __name__ == "__main__":
