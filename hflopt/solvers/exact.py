@@ -488,7 +488,6 @@ def _core_search(inst: Instance, start: np.ndarray, lag: LagrangianBound, bound:
     or None.
     """
     from hflopt.solvers.core_search import core_improve
-    from hflopt.solvers.greedy import link_data
 
     tick = time.perf_counter()
     try:
