@@ -235,6 +235,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     info["format"] = args.format or detect_format(args.file)
     if instance.metadata.get("layout"):  # SSCFLP files: Holmberg or OR-Library layout
         info["format"] = f"{info['format']} ({instance.metadata['layout']} layout)"
+    if instance.metadata.get("reported_optimum") is not None:  # appended to some SSCFLP files
+        info["reported_optimum"] = instance.metadata["reported_optimum"]
     reason = infeasibility_reason(instance)
     info["infeasible"] = reason
     if args.json:

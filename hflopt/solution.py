@@ -337,6 +337,9 @@ class Result:
             gap = self.gap
             lines.append(f"bound         {self.bound:.10g}" + (f"  (gap {gap:.4%})" if gap is not None else ""))
         inst, sol = self.instance, self.solution
+        stated = inst.metadata.get("reported_optimum") if inst is not None else None
+        if stated is not None:
+            lines.append(f"file states   optimum {stated:.10g}")
         if inst is not None and sol is not None:
             lines.append(f"participants  {sol.n_participants} of {inst.n_devices} "
                          f"(at least {inst.min_participants})")

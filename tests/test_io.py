@@ -14,6 +14,8 @@ from strategies import instances
 
 import hflopt
 from hflopt import InstanceError, load_instance, save_instance
+from hflopt.cli import main
+from hflopt.errors import FormatError
 from hflopt.io import detect_format
 
 BAD = DATA / "bad"
@@ -265,6 +267,43 @@ def test_ambiguous_layout_defaults_to_holmberg(tmp_path):
     assert load_instance(path).dense_costs().tolist() == [[5], [6]]
     orlib = load_instance(path, format="orlib")
     assert orlib.workload.tolist() == [3, 5] and orlib.dense_costs().tolist() == [[4], [6]]
+
+
+def test_sscflp_appended_optimum_is_kept_not_misread(tmp_path, capsys):
+    # Guastaroba & Speranza's copies of the OR-Library (and other sets) end with the
+    # optimal value on a line of its own: one number more than the layout holds
+    path = tmp_path / "cap_opt"
+    path.write_bytes(b"2 3\n10 100.\n20 200.\n1. 2. 3.\n1 2 3\n7 8 9\n211.5\n")
+    inst = load_instance(path)
+    assert inst.metadata["reported_optimum"] == 211.5
+    assert inst.dense_costs().tolist() == [[1, 7], [2, 8], [3, 9]]
+    assert main(["info", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reported_optimum"] == 211.5
+    res = hflopt.solve(inst, method="exact")
+    assert "file states   optimum 211.5" in res.summary()
+    # an extra number that is not on a line of its own is still a count error
+    path.write_bytes(b"2 3\n10 100.\n20 200.\n1. 2. 3.\n1 2 3\n7 8 9 211.5\n")
+    with pytest.raises(FormatError, match="expected 15 numbers"):
+        load_instance(path)
+
+
+def test_sscflp_other_layout_with_the_same_count_is_refused(tmp_path):
+    # TBED1-style: I demands, J capacities, J fixed costs, then costs -- the same count
+    # of numbers as Holmberg's layout, and read as Holmberg it would be another problem
+    path = tmp_path / "tb_mini"
+    path.write_bytes(b"2 3\n1 2 3\n10 20\n100 200\n7 8 9\n4 5 6\n")
+    with pytest.raises(FormatError) as err:
+        load_instance(path)
+    assert err.value.field == "line 2" and "TBED1" in err.value.message
+    assert main(["info", str(path)]) == 2
+    # forcing a layout reads it regardless (the user's call)
+    assert load_instance(path, format="holmberg").metadata["layout"] == "holmberg"
+    # a facility block run together on one line is refused too, naming that line
+    path.write_bytes(b"2 3\n10 100 20 200\n1 2 3\n1 2 3\n7 8 9\n")
+    with pytest.raises(FormatError) as err:
+        load_instance(path)
+    assert err.value.field == "line 2" and err.value.value == "4 numbers"
+    assert "TBED1" not in err.value.message
 
 
 @pytest.mark.parametrize("content", [b"", b"\0\0\0"])

@@ -19,7 +19,17 @@ OR-Library one. The ``capacity`` placeholder word of ``capa``/``capb``/
 
 Numbers may end with a dot (``366.``). Real files end with NUL padding (and
 sometimes stray bytes after it); everything from the first NUL byte on is
-ignored.
+ignored. One extra number on a line of its own at the end is the optimal
+value some collections append (Guastaroba and Speranza's copies of the
+OR-Library and other sets): it is kept as ``metadata["reported_optimum"]``.
+
+Both layouts give each facility a line ``capacity fixed_cost``. A file whose
+facility block is laid out otherwise (e.g. the TBED1 set: demands, then
+capacities, then fixed costs, each as a block of its own) holds the same
+count of numbers but is a different layout; rather than read it wrongly,
+the reader reports it (``format="holmberg"``/``"orlib"`` still force a
+reading). Files with one number per line carry no layout information and are
+read as described above.
 
 Read as HFLOP with p = 1 (every customer served) and l = 1: facilities are
 hosts (capacity R, fixed cost C_e), customers are devices (demand D).
@@ -81,6 +91,39 @@ def _layout(data: bytes, starts: np.ndarray, m: int, n: int) -> str:
     return "orlib" if orlib and not holmberg else "holmberg"
 
 
+def _check_facility_lines(data: bytes, starts: np.ndarray, m: int, n: int, source: str) -> None:
+    """Refuse a file whose facility block is not J lines ``capacity fixed_cost``.
+
+    Holmberg and OR-Library files both have them; so a file with line
+    structure but without them is another layout with the same count of
+    numbers (TBED1: demands, capacities, fixed costs as blocks), and reading
+    it as either would silently give a different problem.
+    """
+    first = _first_on_line(data, starts)
+    if first.all():
+        return  # one number per line: no layout information at all
+    line_id = np.cumsum(first) - 1
+    counts = np.bincount(line_id, minlength=int(line_id[2]) + m)
+    fac_lines = line_id[2] + np.arange(m)
+    bad = np.flatnonzero(counts[fac_lines] != 2)
+    if first[2] and bad.size == 0:
+        return
+    lid = int(fac_lines[bad[0]]) if first[2] else int(line_id[2])
+    at = int(np.flatnonzero(line_id == lid)[0])
+    line = data[: starts[at]].count(b"\n") + 1
+    on_line = int(counts[lid])
+    blocks = bool(first[2] and first[2 + n] and first[2 + n + m] and first[2 + n + 2 * m])
+    hint = (" It looks like the TBED1 layout (I demands, J capacities, J fixed costs, each a "
+            "block of its own), which hflopt does not read." if blocks else "")
+    raise FormatError(
+        f"a facility line 'capacity fixed_cost' expected (J = {m} such lines follow the first "
+        f"line in the Holmberg and OR-Library layouts).{hint} "
+        "format 'holmberg' or 'orlib' (--format on the command line) reads it in that layout "
+        "regardless",
+        field=f"line {line}", value=f"{on_line} numbers", source=source,
+    )
+
+
 def _read(path: Path, source: str, layout: str | None) -> Instance:
     data = read_bytes(path, source).split(b"\0", 1)[0]
     matches = list(re.finditer(rb"\S+", data))
@@ -109,6 +152,12 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
             raise FormatError("must be a whole number >= 1", field=field, value=num(v), source=source)
     m, n = int(j_count), int(i_count)
     expected = 2 + 2 * m + n + m * n
+    starts = np.fromiter((mt.start() for mt in matches), dtype=np.int64, count=len(matches))
+    metadata: dict[str, object] = {"source_format": "sscflp"}
+    if values.size == expected + 1 and _first_on_line(data, starts)[-1]:
+        # the optimal value appended on a line of its own (Guastaroba & Speranza's sets)
+        metadata["reported_optimum"] = float(values[-1])
+        values, starts = values[:-1], starts[:-1]
     if values.size != expected:
         raise FormatError(
             f"expected {expected} numbers for J = {m} facilities and I = {n} customers "
@@ -116,8 +165,9 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
             field="numbers", source=source,
         )
     if layout is None:
-        layout = _layout(data, np.fromiter((mt.start() for mt in matches), dtype=np.int64,
-                                           count=len(matches)), m, n)
+        _check_facility_lines(data, starts, m, n, source)
+        layout = _layout(data, starts, m, n)
+    metadata["layout"] = layout
     pos = 2
     fac = values[pos : pos + 2 * m].reshape(m, 2)
     pos += 2 * m
@@ -130,8 +180,7 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
     try:
         return Instance.from_dense(
             fac[:, 0], fac[:, 1], demand, cost_im,
-            participation_ratio=1.0, rounds_ratio=1, name=path.name,
-            metadata={"source_format": "sscflp", "layout": layout},
+            participation_ratio=1.0, rounds_ratio=1, name=path.name, metadata=metadata,
         )
     except InstanceError as exc:
         err = rename_field(exc, _FIELDS, source)
