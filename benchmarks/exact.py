@@ -35,12 +35,14 @@ Usage::
     python benchmarks/exact.py --quick          # a few minutes
     python benchmarks/exact.py --family authors --sizes 100x10000 --seeds 5
     python benchmarks/exact.py --family holmberg --plain-limit 600
+    python benchmarks/exact.py --family holmberg --sscflp-dir ~/data/yang --limit 300
     python benchmarks/exact.py --family authors --sizes 30x1000 50x1000 --seeds 10 \
         --baseline exact-without-core-search --plain-limit 120   # ablation
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
-``../shared`` next to the repository).
+``../shared`` next to the repository); ``--sscflp-dir`` runs the same table on
+another SSCFLP collection.
 """
 
 from __future__ import annotations
@@ -107,19 +109,50 @@ def tight_instance(m: int, n: int, ratio: float, seed: int) -> hflopt.Instance:
                                                 "seed": seed, "ratio": ratio})
 
 
-def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Instance, float]]:
-    if not HOLMBERG.exists():
-        print(f"# Holmberg files not found at {HOLMBERG} (set HFLOPT_SHARED); skipped", flush=True)
+def _natural(name: str) -> tuple[str, int, str]:
+    """p2 before p10."""
+    head = name.rstrip("0123456789")
+    tail = name[len(head):]
+    return (head, int(tail) if tail else -1, name)
+
+
+def sscflp_instances(folder: Path, names: list[str] | None = None
+                     ) -> list[tuple[hflopt.Instance, float | None]]:
+    """The SSCFLP files of ``folder`` with their known optima.
+
+    The OR-Datasets convention (Holmberg, Yang, Delmaire, ... sets): files
+    ``p1`` ... ``pK`` and an ``os`` file listing the K optimal values in
+    order. Without ``os``, every file of the folder is read and its optimum
+    is the one appended to the file, if any (Guastaroba and Speranza's copies).
+    """
+    if not folder.is_dir():
+        print(f"# SSCFLP folder not found at {folder} (set HFLOPT_SHARED or --sscflp-dir); "
+              "skipped", flush=True)
         return []
-    optima = [float(v) for v in (HOLMBERG / "os").read_text().split()]
+    os_file = folder / "os"
+    if os_file.exists():
+        optima: list[float | None] = [float(v) for v in os_file.read_text().split()]
+        files = [folder / f"p{k}" for k in range(1, len(optima) + 1)]
+    else:
+        files = sorted((f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")),
+                       key=lambda f: _natural(f.name))
+        optima = [None] * len(files)
     out = []
-    for k in range(1, len(optima) + 1):
-        name = f"p{k}"
-        if names and name not in names:
+    for path, known in zip(files, optima, strict=True):
+        if names and path.name not in names:
             continue
-        inst = hflopt.load_instance(HOLMBERG / name, format="sscflp")
-        out.append((inst.replace(name=name), optima[k - 1]))
+        if not path.exists():
+            print(f"# {path} listed in {os_file.name} but missing; skipped", flush=True)
+            continue
+        inst = hflopt.load_instance(path, format="sscflp")
+        if known is None:
+            known = inst.metadata.get("reported_optimum")
+        out.append((inst.replace(name=path.name), known))
     return out
+
+
+def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Instance, float | None]]:
+    return sscflp_instances(HOLMBERG, names)
 
 
 # -------------------------------------------------------------------- running
@@ -285,10 +318,12 @@ def bench_authors(args: argparse.Namespace, writer: Any) -> None:
 
 
 def bench_holmberg(args: argparse.Namespace, writer: Any) -> None:
-    insts = holmberg_instances(args.holmberg)
+    folder = Path(args.sscflp_dir) if args.sscflp_dir else HOLMBERG
+    insts = sscflp_instances(folder, args.holmberg)
     if not insts:
         return
-    print("\n## (b) Holmberg SSCFLP set (p = 1, l = 1; optima from the `os` file)\n")
+    title = "Holmberg SSCFLP set" if folder == HOLMBERG else f"SSCFLP files of {folder}"
+    print(f"\n## (b) {title} (p = 1, l = 1; optima from the `os` file or the files)\n")
     print(f"exact limit {args.limit:g} s, plain limit {args.plain_limit:g} s\n", flush=True)
     rows = []
     tot_ex = tot_pl = 0.0
@@ -303,7 +338,8 @@ def bench_holmberg(args: argparse.Namespace, writer: Any) -> None:
         ex_opt += ex["status"] == "optimal"
         pl_opt += pl["status"] == "optimal"
         note = check(ex, pl, known)
-        rows.append([inst.name, f"{inst.n_hosts}x{inst.n_devices}", f"{known:g}", ex["status"],
+        rows.append([inst.name, f"{inst.n_hosts}x{inst.n_devices}",
+                     "-" if known is None else f"{known:g}", ex["status"],
                      fmt_time(ex), str(ex.get("nodes")), pl["status"], fmt_time(pl), fmt_gap(pl),
                      fmt_ratio(*ratio(pl, ex)), note])
         record(writer, "holmberg", inst.name, "exact", ex, {"known_optimum": known})
@@ -355,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plain-limit", type=float, default=300.0,
                     help="plain formulation time limit, s (default 300)")
     ap.add_argument("--holmberg", nargs="*", help="Holmberg files to run (default all 71)")
+    ap.add_argument("--sscflp-dir", help="run family 'holmberg' on this folder of SSCFLP files "
+                    "instead (p1..pK with an 'os' file of optima, as in the OR-Datasets sets of "
+                    "Yang, Delmaire, ...; or any files, with optima appended to them)")
     ap.add_argument("--tight-size", default="50x300")
     ap.add_argument("--ratios", nargs="*", type=float, default=TIGHT_RATIOS)
     ap.add_argument("--tight-seeds", type=int, default=2)

@@ -15,7 +15,7 @@ from hflopt.generators import authors_runtime_capacity, random_instance
 from hflopt.solution import Status
 from hflopt.solvers import METHODS, solve
 from hflopt.solvers._common import Deadline
-from hflopt.solvers.core_search import feasible_start
+from hflopt.solvers.core_search import HostSearch, SearchStats, feasible_start
 from hflopt.solvers.greedy import (
     add_hosts,
     assign_greedy,
@@ -26,7 +26,7 @@ from hflopt.solvers.greedy import (
     repair_assignment,
     sort_within_groups,
 )
-from hflopt.solvers.local_search import SearchState, local_search
+from hflopt.solvers.local_search import SearchState, exchange_pass, local_search
 from hflopt.solvers.sparse import k_cheapest
 
 HEURISTICS = ["greedy", "greedy-pack", "greedy-cheapest", "merge-search", "local-search",
@@ -411,6 +411,47 @@ def test_repair_moves_devices_along_an_ejection_chain():
     # closed hosts are not used: without h2 there is no room anywhere
     stuck = repair_assignment(data, np.array([-1, 0, 1]), np.array([True, True, False]), 3)
     assert stuck.tolist() == [-1, 0, 1]
+
+
+def test_host_search_skips_moves_that_leave_too_little_capacity():
+    # capacities 10, 10, 5 and a workload of 18 to serve: from S = {h0, h1} only adding
+    # h2 keeps enough open capacity; drops, the swap h1 -> h2 and the 2-for-1 do not
+    inst = hflopt.Instance.from_dense([10, 10, 5], [1, 1, 1], [6, 6, 6],
+                                      np.ones((3, 3)), min_participants=3)
+    data = link_data(inst)
+    links = np.arange(inst.n_links)
+    search = HostSearch(data, np.ones(3, dtype=bool), links, deadline=Deadline(None), seed=0,
+                        stats=SearchStats())
+    S = np.array([True, True, False])
+    moves = np.array([[0, -1, -1], [1, -1, 2], [-1, -1, 2], [0, 1, 2]])
+    kept, bounds = search._with_capacity(S, moves, np.arange(4.0))
+    assert kept.tolist() == [[-1, -1, 2]] and bounds.tolist() == [2.0]
+    # with T = 2 the two smallest workloads (12) are what must fit: h1 -> h2 (15) is fine
+    search2 = HostSearch(link_data(inst.replace(min_participants=2)), np.ones(3, dtype=bool),
+                         links, deadline=Deadline(None), seed=0, stats=SearchStats())
+    kept, _ = search2._with_capacity(S, moves, np.arange(4.0))
+    assert kept.tolist() == [[1, -1, 2], [-1, -1, 2]]
+
+
+def test_exchange_makes_room_by_a_chain_to_a_third_host():
+    # d0 sits on h0 (cost 9) and would save 8 on h1, which d1 fills; d1 cannot go to h0
+    # (no link) but can go to h2, which has room: the chain d0 -> h1, d1 -> h2 saves 7
+    inf = np.inf
+    inst = hflopt.Instance.from_dense(
+        [10, 10, 10], [0, 0, 0], [6, 6, 4],
+        [[9, 1, inf], [inf, 1, 2], [inf, inf, 1]], min_participants=3)
+    data = link_data(inst)
+    state = SearchState(data, np.array([0, 1, 2]))
+    assert state.value == 11
+    gain = exchange_pass(state, np.random.default_rng(0))
+    assert gain == pytest.approx(-7)
+    assert state.ho.tolist() == [1, 2, 2] and state.value == pytest.approx(4)
+    assert hflopt.Solution(state.ho).verify(inst) == pytest.approx(4)
+    # with h2 too small for d1 there is no chain, and nothing changes
+    small = inst.replace(capacity=np.array([10.0, 10.0, 5.0]))
+    state = SearchState(link_data(small), np.array([0, 1, 2]))
+    assert exchange_pass(state, np.random.default_rng(0)) == 0.0
+    assert state.ho.tolist() == [0, 1, 2]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -82,6 +82,7 @@ from hflopt.solvers.greedy import (
     repair_assignment,
     sort_within_groups,
 )
+from hflopt.solvers.highs_direct import cover_rhs
 from hflopt.solvers.local_search import improve
 
 __all__ = ["CoreLP", "SearchStats", "core_improve", "core_search", "move_bounds"]
@@ -533,6 +534,8 @@ class HostSearch:
         self.prices: tuple[np.ndarray, float] | None = None
         #: ``f(value) -> bool``: the incumbent value is proven good enough (descents stop)
         self.closed: Any = None
+        #: open capacity any feasible set needs (the T smallest servable workloads)
+        self.need = cover_rhs(data.instance)
         stats.core_hosts = int(core.sum())
         stats.core_links = int(links.size)
 
@@ -637,6 +640,24 @@ class HostSearch:
                 return res
         return None
 
+    def _with_capacity(self, S: np.ndarray, moves: np.ndarray, bounds: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """The moves whose neighbour keeps enough open capacity for the T smallest workloads.
+
+        Necessary for feasibility; under tight capacities most drop and 2-for-1
+        moves fail it, and their (LP-relaxed) bounds would otherwise fill the
+        evaluation budget ahead of the swaps that can improve.
+        """
+        if moves.size == 0 or self.need <= 0:
+            return moves, bounds
+        R = self.data.R
+        cap = float(R[S].sum())
+        for col, sign in ((0, -1.0), (1, -1.0), (2, 1.0)):
+            h = moves[:, col]
+            cap = cap + sign * np.where(h >= 0, R[np.maximum(h, 0)], 0.0)
+        ok = cap >= self.need * (1 - 1e-12) - 1e-9
+        return moves[ok], bounds[ok]
+
     def descend(self, host_of: np.ndarray, value: float) -> tuple[np.ndarray, float]:
         """Best-bound-first improvement until no move's bound can beat the incumbent.
 
@@ -661,6 +682,7 @@ class HostSearch:
             mb = move_bounds(d, self.lp, S, self.core, pi, theta)
             limit = value - max(self.gran, 1e-9 * max(1.0, abs(value))) + 1e-7
             moves, bounds = _moves_below(mb, limit)
+            moves, bounds = self._with_capacity(S, moves, bounds)
             n = min(int(np.searchsorted(bounds, limit)), self.max_evals)
             res = self._first_improving(S, moves[:n], self._evaluate, limit, value)
             if res is None and fresh and not self.lp_is_cheap:

@@ -14,8 +14,9 @@
       device's best improving move, accepted per host while capacity lasts);
     - *swap participation*: replace expensive participants by cheaper
       non-participants, and drop participants beyond T;
-    - *exchange*: two devices on different hosts swap hosts when a cheaper
-      move is blocked by capacity;
+    - *exchange*: when a cheaper host is full, make room by moving one of
+      its devices to the mover's host (swap) or to another open host with
+      room (an ejection chain of length two);
     - *close host*: close an open host and re-assign its devices;
     - *open host*: open a closed host whose knapsack of cheaper devices pays
       its fixed cost, optionally followed by closing another host (host swap);
@@ -239,8 +240,9 @@ def exchange_pass(st: SearchState, rng: np.random.Generator, max_tries: int = 20
     """Ejection chains of length two for moves blocked by capacity.
 
     For a participant i whose cheaper host q is full, look for a device i'
-    on q that can leave q (to i's host, another open host with room, or out
-    of the solution when a cheap replacement joins) so that i fits.
+    on q that can leave q -- to i's host p (a swap) or to another open host
+    with room (a chain i: p -> q, i': q -> r) -- so that i fits; the cheapest
+    such pair is applied when it lowers the cost.
     """
     d = st.data
     part = st.ho >= 0
@@ -289,6 +291,19 @@ def exchange_pass(st: SearchState, rng: np.random.Generator, max_tries: int = 20
             t = int(np.argmin(dl))
             if dl[t] < best_dl - _EPS:
                 best_dl, best = float(dl[t]), (np.array([i, on_q[t]]), np.array([k, lp[t]]))
+        # option 2: i' goes to another open host with room (a chain q -> r)
+        pos = d.device_links(on_q)
+        lk = d.by_cost[pos]
+        dv2 = d.dev[lk].astype(np.int64)
+        r = d.host[lk].astype(np.int64)
+        ok = ((r != q) & (r != p) & (st.count[r] > 0) & d.usable[lk]
+              & (d.D[dv2] <= d.R[r] - st.load[r] + _EPS))
+        if ok.any():
+            lk, dv2 = lk[ok], dv2[ok]
+            dl = (d.a[k] - st.cur[i]) + d.a[lk] - st.cur[dv2]
+            t = int(np.argmin(dl))
+            if dl[t] < best_dl - _EPS:
+                best_dl, best = float(dl[t]), (np.array([i, dv2[t]]), np.array([k, lk[t]]))
         if best is not None:
             devs, links = best
             if st.delta(devs, links) < -_EPS:
