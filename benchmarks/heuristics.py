@@ -42,12 +42,22 @@ open (:func:`hflopt.solvers.greedy.assign_greedy`), which is where every
 heuristic used to stop: it shows how often a greedy assignment alone strands
 devices.
 
+Part D (sscflp): tightly capacitated SSCFLP-style instances (p = 1, l = 1):
+every ``--sscflp-every``-th file of an SSCFLP collection with known optima
+(default the Holmberg set under ``$HFLOPT_SHARED``; ``--sscflp-dir`` for
+another, laid out as for ``benchmarks/exact.py``) and generated tight
+instances (``benchmarks/exact.py``'s ``tight_instance``, 30x200, capacity
+1.2x and 1.4x the demand, 2 seeds) whose reference is the best solution any
+method finds, ``exact`` included. Per method (``--sparse-limit`` seconds
+each): mean and worst excess over the optimum (or best known) and median time.
+
 Usage::
 
     python benchmarks/heuristics.py              # full (1-2 hours: exact and plain dominate)
     python benchmarks/heuristics.py --quick      # small sizes, two seeds, a few minutes
     python benchmarks/heuristics.py --part large
     python benchmarks/heuristics.py --part sparse-tight --seeds 5
+    python benchmarks/heuristics.py --part sscflp --sparse-limit 10
     python benchmarks/heuristics.py --part mid --sizes 50x1000 --seeds 5
     nice -n 10 python benchmarks/heuristics.py --part mid --plain-limit 300
 """
@@ -339,11 +349,68 @@ def sparse_tight(seeds: list[int], exact_limit: float, limit: float) -> None:
               f"{statistics.median(r['time']):.2f} | {exc} |")
 
 
+SSCFLP_METHODS = ["local-search", "lagrangian", "core-search", "auto"]
+
+
+def sscflp(every: int, folder: str | None, limit: float, exact_limit: float, tight_seeds: int
+           ) -> None:
+    import os
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from exact import HOLMBERG, sscflp_instances, tight_instance  # the exact benchmark's readers
+
+    print("\n## Part D: tight SSCFLP-style instances (p = 1, l = 1)")
+    print(f"heuristics {limit:g} s each; generated instances also by exact ({exact_limit:g} s)\n",
+          flush=True)
+    src = Path(os.path.expanduser(folder)) if folder else HOLMBERG
+    cases: list[tuple[str, hflopt.Instance, float | None]] = []
+    files = sscflp_instances(src)
+    for inst, known in files[::max(1, every)]:
+        cases.append((inst.name, inst, known))
+    for ratio in (1.2, 1.4):
+        for seed in range(tight_seeds):
+            cases.append((f"tight-30x200-r{ratio:g}-s{seed}", tight_instance(30, 200, ratio, seed),
+                          None))
+    rows: dict[str, dict[str, list[float]]] = {}
+    for name, inst, known in cases:
+        found: dict[str, tuple[float | None, float]] = {}
+        if known is None:
+            ex, t_ex = run("exact", inst, time_limit=exact_limit)
+            found["exact"] = (ex.objective if ex.solution is not None else None, t_ex)
+        for meth in SSCFLP_METHODS:
+            res, el = run(meth, inst, time_limit=limit, seed=0)
+            found[meth] = (res.objective if res.solution is not None else None, el)
+        ref = known if known is not None else min(v for v, _ in found.values() if v is not None)
+        for meth, (v, el) in found.items():
+            r = rows.setdefault(meth, {"time": [], "excess": [], "missed": []})
+            r["time"].append(el)
+            if v is None:
+                r["missed"].append(1.0)
+            else:
+                r["excess"].append((v - ref) / max(1.0, abs(ref)))
+        label = f"optimum {ref:g}" if known is not None else f"best {ref:g}"
+        print(f"  {name} ({inst.n_hosts}x{inst.n_devices}, {label}): " + ", ".join(
+            f"{meth} {'-' if v is None else f'{v:.0f}'} ({el:.1f} s)"
+            for meth, (v, el) in found.items()), flush=True)
+    print(f"\n{len(cases)} instances ({len(cases) - 2 * tight_seeds} with a known optimum)\n")
+    print("| method | mean / worst excess over the optimum or best found | median s | no solution |")
+    print("|---|---|---|---|")
+    for meth, r in rows.items():
+        ex = r["excess"]
+        exc = f"{100 * float(np.mean(ex)):.3f}% / {100 * max(ex):.2f}%" if ex else "-"
+        print(f"| {meth} | {exc} | {statistics.median(r['time']):.2f} | {int(sum(r['missed']))} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (20x200, 30x500), two seeds, 100x100,000 large")
-    ap.add_argument("--part", choices=["mid", "large", "sparse-tight", "all"], default="all")
+    ap.add_argument("--part", choices=["mid", "large", "sparse-tight", "sscflp", "all"],
+                    default="all")
+    ap.add_argument("--sscflp-dir", help="part D: SSCFLP collection (default: Holmberg's)")
+    ap.add_argument("--sscflp-every", type=int, default=4,
+                    help="part D: every k-th file of the collection (default 4)")
     ap.add_argument("--sparse-limit", type=float, default=10.0,
                     help="time limit per heuristic run in part C (default 10 s)")
     ap.add_argument("--sizes", help="comma-separated MxN list (default 50x1000,100x1000,50x10000)")
@@ -387,6 +454,12 @@ def main() -> None:
             sparse_tight([0], 10.0, min(args.sparse_limit, 3.0))
         else:
             sparse_tight(list(range(args.seeds)), min(args.exact_limit, 60.0), args.sparse_limit)
+    if args.part in ("sscflp", "all"):
+        if args.quick:
+            sscflp(16, args.sscflp_dir, min(args.sparse_limit, 3.0), 10.0, 1)
+        else:
+            sscflp(args.sscflp_every, args.sscflp_dir, args.sparse_limit,
+                   min(args.exact_limit, 60.0), 2)
 
 
 if __name__ == "__main__":

@@ -390,10 +390,23 @@ def test_core_search_step_can_supply_the_incumbent(monkeypatch):
         return best.copy(), cs.SearchStats()
 
     monkeypatch.setattr(cs, "core_improve", optimal)
+    # capacity 1.2x the demand: the full core search runs, with up to _TIGHT_MAX s
     res = solve_exact(inst)
     check_optimal(res, inst, opt.objective)
-    assert len(calls) == 1 and 0 < calls[0] <= ex._LS_MAX  # the greedy start is not optimal
-    assert res.stats["incumbent_from"] == "core search"
+    assert len(calls) == 1 and 0 < calls[0] <= ex._TIGHT_MAX  # the greedy start is not optimal
+    assert res.stats["incumbent_from"] == "core search" and res.stats["core_search_tight"]
+    # under a time limit, at most _TIGHT_SHARE of what is left
+    calls.clear()
+    res = solve_exact(inst, time_limit=20)
+    check_optimal(res, inst, opt.objective)
+    assert len(calls) == 1 and 0 < calls[0] <= ex._TIGHT_SHARE * 20
+    # where capacity is not tight, the short search from the LP's multipliers
+    calls.clear()
+    monkeypatch.setattr(ex, "_TIGHT_RATIO", 1.0)
+    res = solve_exact(inst)
+    check_optimal(res, inst, opt.objective)
+    assert len(calls) == 1 and 0 < calls[0] <= ex._LS_MAX
+    assert res.stats["incumbent_from"] == "core search" and "core_search_tight" not in res.stats
 
     def broken(data, host_of, **kw):
         h = np.asarray(host_of).copy()
