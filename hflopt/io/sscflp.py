@@ -84,14 +84,15 @@ def _first_on_line(data: bytes, starts: np.ndarray) -> np.ndarray:
     return first
 
 
-def _layout(data: bytes, starts: np.ndarray, m: int, n: int) -> str:
-    first = _first_on_line(data, starts)
+def _layout(first: np.ndarray, m: int, n: int) -> str:
+    """Which layout the line starts ``first`` (one flag per number) fit."""
     orlib = bool(first[2 + 2 * m + (m + 1) * np.arange(n)].all())
     holmberg = bool(first[2 + 2 * m + n + n * np.arange(m)].all())
     return "orlib" if orlib and not holmberg else "holmberg"
 
 
-def _check_facility_lines(data: bytes, starts: np.ndarray, m: int, n: int, source: str) -> None:
+def _check_facility_lines(data: bytes, starts: np.ndarray, first: np.ndarray, m: int, n: int,
+                          source: str) -> None:
     """Refuse a file whose facility block is not J lines ``capacity fixed_cost``.
 
     Holmberg and OR-Library files both have them; so a file with line
@@ -99,7 +100,6 @@ def _check_facility_lines(data: bytes, starts: np.ndarray, m: int, n: int, sourc
     numbers (TBED1: demands, capacities, fixed costs as blocks), and reading
     it as either would silently give a different problem.
     """
-    first = _first_on_line(data, starts)
     if first.all():
         return  # one number per line: no layout information at all
     line_id = np.cumsum(first) - 1
@@ -154,10 +154,11 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
     expected = 2 + 2 * m + n + m * n
     starts = np.fromiter((mt.start() for mt in matches), dtype=np.int64, count=len(matches))
     metadata: dict[str, object] = {"source_format": "sscflp"}
-    if values.size == expected + 1 and _first_on_line(data, starts)[-1]:
+    first = _first_on_line(data, starts)
+    if values.size == expected + 1 and first[-1]:
         # the optimal value appended on a line of its own (Guastaroba & Speranza's sets)
         metadata["reported_optimum"] = float(values[-1])
-        values, starts = values[:-1], starts[:-1]
+        values, starts, first = values[:-1], starts[:-1], first[:-1]
     if values.size != expected:
         raise FormatError(
             f"expected {expected} numbers for J = {m} facilities and I = {n} customers "
@@ -165,8 +166,8 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
             field="numbers", source=source,
         )
     if layout is None:
-        _check_facility_lines(data, starts, m, n, source)
-        layout = _layout(data, starts, m, n)
+        _check_facility_lines(data, starts, first, m, n, source)
+        layout = _layout(first, m, n)
     metadata["layout"] = layout
     pos = 2
     fac = values[pos : pos + 2 * m].reshape(m, 2)

@@ -74,12 +74,11 @@ from hflopt.solvers._common import (
 )
 from hflopt.solvers.greedy import (
     LinkData,
-    assign_greedy,
+    assign_complete,
     construct,
     link_data,
     lp_knapsack,
     objective,
-    repair_assignment,
     sort_within_groups,
 )
 from hflopt.solvers.highs_direct import cover_rhs
@@ -451,9 +450,7 @@ def _round(data: LinkData, lp: CoreLP, S: np.ndarray, deadline: Deadline,
     whole = lp.links[x > 1.0 - 1e-7]
     ho = np.full(d.n, -1, dtype=np.int64)
     ho[d.dev[whole]] = d.host[whole]
-    ho = assign_greedy(d, S, d.T, host_of=ho)
-    if int((ho >= 0).sum()) < d.T:
-        ho = repair_assignment(d, ho, S, d.T, deadline=deadline)
+    ho = assign_complete(d, S, d.T, host_of=ho, deadline=deadline)
     if int((ho >= 0).sum()) < d.T:
         return None
     ho, _ = improve(d, ho, deadline=deadline, seed=seed, max_no_improve=0,
@@ -604,9 +601,7 @@ class HostSearch:
         else:
             pi = self.prices[0]
             key = d.a + pi[d.host] * d.D[d.dev]
-        ho = assign_greedy(d, S, d.T, key=key)
-        if int((ho >= 0).sum()) < d.T:
-            ho = repair_assignment(d, ho, S, d.T, deadline=self.deadline)
+        ho = assign_complete(d, S, d.T, key=key, deadline=self.deadline)
         if int((ho >= 0).sum()) < d.T:
             return None
         ho, _ = improve(d, ho, deadline=self.deadline, seed=self.seed, max_no_improve=0,

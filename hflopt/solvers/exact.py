@@ -76,7 +76,7 @@ from hflopt.solvers._common import (
     infeasibility_reason,
     objective_granularity,
 )
-from hflopt.solvers.greedy import assign_greedy, link_data, repair_assignment
+from hflopt.solvers.greedy import assign_complete, link_data
 from hflopt.solvers.highs_direct import (
     build_grouped,
     cover_rhs,
@@ -488,47 +488,37 @@ def _local_search(inst: Instance, start: np.ndarray, budget: float, seed: int | 
 
 
 def _core_search(inst: Instance, start: np.ndarray, lag: LagrangianBound, bound: float,
-                 budget: float, seed: int | None, stats: dict[str, Any]) -> np.ndarray | None:
-    """A short core search from ``start`` (drop/add/swap moves over the open hosts).
+                 budget: float, seed: int | None, stats: dict[str, Any], *,
+                 full: bool = False) -> np.ndarray | None:
+    """A core search from ``start``, at most ``budget`` seconds.
 
-    Guided by the LP's multipliers (``lag``): the core of hosts and links is
-    chosen by their Lagrangian reduced costs; one descent and one kick, no
-    assignment MIP, at most ``budget`` seconds. Returns a feasible assignment
-    or None.
+    Short (default): one descent and one kick over the open hosts, guided by
+    the LP's multipliers (``lag``), which choose the core of hosts and links;
+    no assignment MIP. ``full``: the whole ``method="core-search"`` (its own
+    Lagrangian core, kicks, final MIP) warm-started from ``start``, for tight
+    capacities. Returns a feasible assignment or None.
     """
-    from hflopt.solvers.core_search import core_improve
+    from hflopt.solvers.core_search import core_improve, core_search
 
     tick = time.perf_counter()
     try:
-        h, _ = core_improve(link_data(inst), start, u=lag.u, v=lag.mu, host_value=lag.host_value,
-                            bound=bound, deadline=Deadline(budget), seed=seed, max_kicks=1,
-                            mip_seconds=0.0, polish=False, search_seconds=budget)
+        if full:
+            stats["core_search_tight"] = True
+            res = core_search(inst, time_limit=budget, seed=seed, warm_start=Solution(start))
+            h = res.solution.host_of if res.solution is not None else None
+        else:
+            h, _ = core_improve(link_data(inst), start, u=lag.u, v=lag.mu,
+                                host_value=lag.host_value, bound=bound,
+                                deadline=Deadline(budget), seed=seed, max_kicks=1,
+                                mip_seconds=0.0, polish=False, search_seconds=budget)
     except Exception as exc:  # a heuristic failing must not break the exact method
         stats["core_search_error"] = f"{type(exc).__name__}: {exc}"
         return None
     finally:
         stats["core_search_seconds"] = round(time.perf_counter() - tick, 3)
+    if h is None:
+        return None
     h = np.asarray(h, dtype=np.int64)
-    return h if h.shape == start.shape and Solution(h).is_feasible(inst) else None
-
-
-def _tight_search(inst: Instance, start: np.ndarray, budget: float, seed: int | None,
-                  stats: dict[str, Any]) -> np.ndarray | None:
-    """The full core search (``method="core-search"``) warm-started from ``start``."""
-    from hflopt.solvers.core_search import core_search
-
-    tick = time.perf_counter()
-    try:
-        res = core_search(inst, time_limit=budget, seed=seed, warm_start=Solution(start))
-    except Exception as exc:  # a heuristic failing must not break the exact method
-        stats["core_search_error"] = f"{type(exc).__name__}: {exc}"
-        return None
-    finally:
-        stats["core_search_seconds"] = round(time.perf_counter() - tick, 3)
-        stats["core_search_tight"] = True
-    if res.solution is None:
-        return None
-    h = np.asarray(res.solution.host_of, dtype=np.int64)
     return h if h.shape == start.shape and Solution(h).is_feasible(inst) else None
 
 
@@ -822,7 +812,7 @@ def solve_exact(
             # tight capacities, few links per device: complete by ejection chains
             ld = link_data(instance)
             every = np.ones(p.m, dtype=bool)
-            h = repair_assignment(ld, assign_greedy(ld, every, p.T), every, p.T, deadline=deadline)
+            h = assign_complete(ld, every, p.T, deadline=deadline)
             h = h if int((h >= 0).sum()) >= p.T else None
         if h is not None:
             st.offer(h, p.cost(h), "greedy")
@@ -834,12 +824,11 @@ def solve_exact(
             and not closed_enough() and not deadline.expired()):
         # at most as long as everything before it (and the local search's budget)
         budget = min(heuristic_budget(), max(0.05, time.perf_counter() - t0))
-        if p.W > 0 and float(p.R.sum()) < _TIGHT_RATIO * p.W:
+        tight = p.W > 0 and float(p.R.sum()) < _TIGHT_RATIO * p.W
+        if tight:
             more = _TIGHT_MAX if deadline.seconds is None else _TIGHT_SHARE * deadline.remaining()
             budget = max(budget, min(_TIGHT_MAX, more))
-            h = _tight_search(instance, st.best, budget, seed, stats)
-        else:
-            h = _core_search(instance, st.best, lag, st.bound, budget, seed, stats)
+        h = _core_search(instance, st.best, lag, st.bound, budget, seed, stats, full=tight)
         if h is not None:
             st.offer(h, p.cost(h), "core search")
     phases["heuristics"] = time.perf_counter() - tick

@@ -43,6 +43,7 @@ from hflopt.solvers._common import (
 
 __all__ = [
     "LinkData",
+    "assign_complete",
     "assign_greedy",
     "greedy_add_drop",
     "greedy_cheapest",
@@ -486,6 +487,22 @@ def repair_assignment(
     return ho
 
 
+def assign_complete(
+    data: LinkData,
+    open_mask: np.ndarray,
+    need: int,
+    *,
+    host_of: np.ndarray | None = None,
+    key: np.ndarray | None = None,
+    deadline: Deadline | None = None,
+) -> np.ndarray:
+    """:func:`assign_greedy`, completed by :func:`repair_assignment` when it falls short of ``need``."""
+    ho = assign_greedy(data, open_mask, need, host_of=host_of, key=key)
+    if int((ho >= 0).sum()) < need:
+        ho = repair_assignment(data, ho, open_mask, need, deadline=deadline)
+    return ho
+
+
 def _assign_free(data: LinkData, ho: np.ndarray, open_mask: np.ndarray,
                  devices: np.ndarray) -> np.ndarray:
     """Assign waiting devices along zero-cost links to open hosts while room lasts."""
@@ -836,10 +853,8 @@ def construct(data: LinkData, deadline: Deadline | None = None) -> np.ndarray:
     ho = assign_greedy(data, is_open, data.T)
     if int((ho >= 0).sum()) < data.T:
         # not enough room among the chosen hosts: allow every host, then DROP
-        every = np.ones(data.m, dtype=bool)
-        ho = assign_greedy(data, every, data.T, host_of=ho)
-        if int((ho >= 0).sum()) < data.T:
-            ho = repair_assignment(data, ho, every, data.T, deadline=deadline)
+        ho = assign_complete(data, np.ones(data.m, dtype=bool), data.T, host_of=ho,
+                             deadline=deadline)
     if int((ho >= 0).sum()) >= data.T:
         ho = drop_hosts(data, ho, deadline=deadline)
     return ho
