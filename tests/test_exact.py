@@ -371,6 +371,45 @@ def test_an_infeasible_lp_core_is_priced_out_of_infeasibility(monkeypatch):
     check_optimal(res, inst, reference.objective)
 
 
+def test_lp_rounds_are_warm_started_from_the_previous_basis(monkeypatch):
+    # column generation re-solves the LP with more links each round: the basis
+    # of the previous round, mapped by column and row keys, must give the same
+    # optimum as a cold solve in fewer simplex iterations, also when hosts turn
+    # binding between rounds (their grouped columns give way to link columns)
+    import hflopt.solvers.exact as ex
+
+    inst = authors(30, 600, 3)
+    p = ex._Problem.of(inst, True)
+    links = np.flatnonzero(inst.fits)
+    closed = np.zeros(inst.n_hosts, dtype=bool)
+    core = ex._initial_core(p, links, 1)
+    prev = ex._solve_lp(p, core, closed, Deadline(None), None, False)
+    assert prev.ok and prev.basis is not None and not prev.warm
+    binding_before = build_grouped(inst, core, skip_singletons=False).binding
+    compared = 0
+    for _ in range(4):
+        lag = ex._lagrange(p, prev.u, prev.mu, links)
+        neg = links[lag.link_rc[links] < -1e-9]
+        if neg.size == 0:
+            break
+        core = np.union1d(core, neg)
+        cold = ex._solve_lp(p, core, closed, Deadline(None), None, False)
+        warm = ex._solve_lp(p, core, closed, Deadline(None), None, False, prev.basis)
+        assert warm.warm and not cold.warm
+        assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9)
+        assert warm.iterations < cold.iterations
+        compared += 1
+        prev = warm
+    assert compared >= 2
+    assert (build_grouped(inst, core, skip_singletons=False).binding & ~binding_before).any()
+    # the whole method: warm rounds, same optimum as the textbook model
+    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
+    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
+    res = solve_exact(inst)
+    assert res.stats["lp_warm_rounds"] >= 1
+    check_optimal(res, inst, solve_plain(inst).objective)
+
+
 def test_core_search_step_can_supply_the_incumbent(monkeypatch):
     # the core-search step after the local search: what it returns is offered as the
     # incumbent when feasible and better; an infeasible answer is ignored; either way
