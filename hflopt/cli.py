@@ -92,14 +92,22 @@ def _err(console_msg: str) -> None:
 
 
 class _ProgressLine:
-    """Shows incumbent, bound, gap and elapsed time on stderr while solving."""
+    """Shows incumbent, bound, gap and elapsed time on stderr while solving.
+
+    On a terminal: one live status line. Otherwise (``--progress`` into a log
+    or a pipe): a plain line whenever the incumbent or the bound changes, at
+    most every :attr:`LOG_SECONDS` otherwise.
+    """
+
+    LOG_SECONDS = 10.0
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._status: Any = None
+        self._last: tuple[Any, Any, float] | None = None
 
     def __enter__(self) -> _ProgressLine:
-        if self.enabled:
+        if self.enabled and sys.stderr.isatty():
             from rich.console import Console
 
             self._console = Console(stderr=True)
@@ -108,13 +116,20 @@ class _ProgressLine:
         return self
 
     def __call__(self, p: Any) -> None:
-        if self._status is None:
+        if not self.enabled:
             return
         inc = "-" if p.incumbent is None else f"{p.incumbent:.10g}"
         bnd = "-" if p.bound is None else f"{p.bound:.10g}"
         gap = "-" if p.gap is None else f"{p.gap:.3%}"
         phase = f"{p.phase}: " if p.phase else ""
-        self._status.update(f"{phase}best {inc}  bound {bnd}  gap {gap}  {p.elapsed:.0f} s")
+        text = f"{phase}best {inc}  bound {bnd}  gap {gap}  {p.elapsed:.0f} s"
+        if self._status is not None:
+            self._status.update(text)
+            return
+        last = self._last
+        if last is None or (inc, bnd) != last[:2] or p.elapsed - last[2] >= self.LOG_SECONDS:
+            self._last = (inc, bnd, p.elapsed)
+            print(f"hflopt: {text}", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc: Any) -> None:
         if self._status is not None:

@@ -22,11 +22,13 @@ class Status(StrEnum):
 
     ``OPTIMAL``      a solution with a proven zero gap.
     ``FEASIBLE``     a verified solution, optimality not proven (heuristics,
-                     or a solve stopped by a non-zero gap tolerance).
+                     a solve stopped by a non-zero gap tolerance, or one the
+                     user interrupted with Ctrl-C: see ``Result.message``).
     ``TIME_LIMIT``   the time limit was reached; the best solution found is
                      returned.
     ``INFEASIBLE``   proven: no assignment satisfies the constraints.
-    ``NO_SOLUTION``  the time limit was reached before any solution was found.
+    ``NO_SOLUTION``  the time limit was reached (or the user interrupted the
+                     solve) before any solution was found.
     ``ERROR``        the solver failed.
     """
 

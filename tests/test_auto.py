@@ -159,3 +159,22 @@ def test_auto_uses_the_lagrangian_method_beyond_the_core_search_size(monkeypatch
     assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.bound is not None and res.bound <= res.objective + 1e-9
+
+
+def test_auto_progress_reports_the_whole_run():
+    # the exact phase's reports continue the run's clock and never show a worse
+    # incumbent or bound than the heuristic phase already had
+    inst = random_instance(30, 1000, participation=0.7, rounds=4, max_workload=20,
+                           max_capacity=authors_runtime_capacity(1000, 30, 20), seed=0)
+    seen: list[hflopt.Progress] = []
+    res = solve(inst, "auto", progress=seen.append)
+    assert res.status == Status.OPTIMAL
+    assert len(seen) >= 2
+    elapsed = [p.elapsed for p in seen]
+    assert elapsed == sorted(elapsed)
+    heuristic_end = next(p for p in seen if p.phase == "done")
+    later = seen[seen.index(heuristic_end) + 1:]
+    assert later, "the exact phase reported nothing"
+    for p in later:
+        assert p.incumbent is not None and p.incumbent <= heuristic_end.incumbent
+        assert p.bound is not None and p.bound >= heuristic_end.bound - 1e-9

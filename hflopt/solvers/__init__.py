@@ -6,14 +6,22 @@ by name with :func:`register`; adding one is one module and one decorator.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from hflopt.errors import SolverError
 from hflopt.instance import Instance
-from hflopt.solution import Result
-from hflopt.solvers._common import Deadline, Progress, ProgressCallback, infeasibility_reason
+from hflopt.solution import Result, Status
+from hflopt.solvers._common import (
+    Deadline,
+    Progress,
+    ProgressCallback,
+    infeasibility_reason,
+    interrupted,
+    interruptible,
+)
 
 __all__ = [
     "METHODS",
@@ -59,6 +67,12 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
     (``strong``, ``bigm``, ``both``), ``uncapacitated``, ``threads``,
     ``seed``, ``verbose``, ``progress`` (callback taking a
     :class:`Progress`). See :func:`method_names` for the methods.
+
+    Ctrl-C (SIGINT) during the solve stops it at the method's next check and
+    returns the best solution found so far, with status ``FEASIBLE`` (or
+    ``NO_SOLUTION``), a message saying so and ``stats["interrupted"] = True``;
+    a second Ctrl-C raises ``KeyboardInterrupt``. See
+    :func:`hflopt.solvers._common.interruptible`.
     """
     if not isinstance(instance, Instance):
         raise TypeError(f"solve() needs an hflopt.Instance, got {type(instance).__name__}")
@@ -74,7 +88,27 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
                 f"method {method!r} does not take option(s) {', '.join(unknown)} "
                 f"(it takes: {accepted})"
             )
-    return func(instance, **options)
+    with interruptible():
+        result = func(instance, **options)
+        stopped = interrupted()
+    return _interrupted(result) if stopped else result
+
+
+def _interrupted(result: Result) -> Result:
+    """``result`` of a solve the user stopped with Ctrl-C, said so honestly."""
+    if result.stats.get("interrupted"):
+        return result
+    if result.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return result  # proven before the interrupt took effect
+    if result.solution is not None:
+        status = Status.FEASIBLE
+        message = ("interrupted by the user (Ctrl-C): the best solution found so far, "
+                   "optimality not proven")
+    else:
+        status = Status.NO_SOLUTION
+        message = "interrupted by the user (Ctrl-C) before any solution was found"
+    return dataclasses.replace(result, status=status, message=message,
+                               stats={**result.stats, "interrupted": True})
 
 
 def _register_builtin() -> None:

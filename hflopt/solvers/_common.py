@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +25,8 @@ __all__ = [
     "begin",
     "finish",
     "infeasibility_reason",
+    "interrupted",
+    "interruptible",
     "objective_granularity",
 ]
 
@@ -44,8 +50,63 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+# Set by the first Ctrl-C during :func:`interruptible`: every Deadline then counts as
+# expired, so each method stops at its next check (HiGHS through its interrupt
+# callbacks) and returns the best solution it has.
+_INTERRUPT = threading.Event()
+_INTERRUPT_DEPTH = [0]
+
+
+def interrupted() -> bool:
+    """True once the user pressed Ctrl-C inside :func:`interruptible`."""
+    return _INTERRUPT.is_set()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Let Ctrl-C stop a solve with its best solution instead of discarding it.
+
+    Inside the block, the first SIGINT sets the interrupt flag (all
+    :class:`Deadline` objects expire; a note goes to stderr) and the second
+    raises ``KeyboardInterrupt`` as usual. Only takes effect in the main
+    thread and when SIGINT has Python's default handler (a handler of the
+    application's own is left alone); nested blocks share the outermost one.
+    """
+    if _INTERRUPT_DEPTH[0] > 0:
+        _INTERRUPT_DEPTH[0] += 1
+        try:
+            yield
+        finally:
+            _INTERRUPT_DEPTH[0] -= 1
+        return
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if _INTERRUPT.is_set():
+            raise KeyboardInterrupt
+        _INTERRUPT.set()
+        print("hflopt: interrupted; finishing with the best solution found "
+              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    _INTERRUPT.clear()
+    _INTERRUPT_DEPTH[0] = 1
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _INTERRUPT_DEPTH[0] = 0
+        _INTERRUPT.clear()
+
+
 class Deadline:
-    """A wall-clock budget: ``remaining()`` seconds, ``expired()``."""
+    """A wall-clock budget: ``remaining()`` seconds, ``expired()``.
+
+    Every deadline expires at once when the user interrupts (:func:`interruptible`).
+    """
 
     def __init__(self, seconds: float | None) -> None:
         if seconds is not None and (not math.isfinite(seconds) or seconds <= 0):
@@ -59,6 +120,8 @@ class Deadline:
         return time.perf_counter() - self.start
 
     def remaining(self) -> float:
+        if _INTERRUPT.is_set():
+            return 0.0
         if self.seconds is None:
             return math.inf
         return max(0.0, self.seconds - self.elapsed())

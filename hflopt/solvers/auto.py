@@ -35,7 +35,13 @@ import numpy as np
 from hflopt.errors import SolverError
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
-from hflopt.solvers._common import Deadline, ProgressCallback, finish, infeasibility_reason
+from hflopt.solvers._common import (
+    Deadline,
+    Progress,
+    ProgressCallback,
+    finish,
+    infeasibility_reason,
+)
 
 __all__ = ["EXACT_MAX_LINKS", "LARGE_EXACT_MAX_LINKS", "LARGE_EXACT_SECONDS", "solve_auto"]
 
@@ -161,7 +167,8 @@ def solve_auto(
             "time_limit": (exact_budget if time_limit is None
                            else max(0.1, deadline.remaining() - 0.2)),
             "gap": gap, "seed": seed, "threads": threads, "verbose": verbose,
-            "progress": progress, "solver": solver, "variant": variant,
+            "progress": _merged_progress(progress, deadline, heur), "solver": solver,
+            "variant": variant,
             "uncapacitated": uncapacitated,
         }
         if heur.solution is not None:
@@ -220,3 +227,20 @@ def _final(instance: Instance, host_of: np.ndarray | None, bound: float | None, 
                   infeasible=infeasible, timed_out=timed_out, solve_seconds=deadline.elapsed(),
                   message=message, stats=stats, capacitated=not uncapacitated,
                   gap_tolerance=gap, solver_optimal=gap > 0)
+
+
+def _merged_progress(progress: ProgressCallback | None, deadline: Deadline, heur: Result
+                     ) -> ProgressCallback | None:
+    """Progress of the exact phase as the whole run's: total elapsed time, and the best
+    incumbent and bound of both phases."""
+    if progress is None:
+        return None
+    cb = progress
+
+    def report(p: Progress) -> None:
+        inc = [v for v in (p.incumbent, heur.objective) if v is not None]
+        bnd = [v for v in (p.bound, heur.bound) if v is not None and math.isfinite(v)]
+        cb(Progress(deadline.elapsed(), min(inc) if inc else None, max(bnd) if bnd else None,
+                    p.phase))
+
+    return report

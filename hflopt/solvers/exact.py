@@ -932,7 +932,8 @@ def solve_exact(
     if lp is not None and lp.ok and not closed_enough() and not deadline.expired():
         hb = 2.0 if deadline.seconds is None else max(0.1, min(2.0, 0.1 * deadline.remaining()))
         h, c = _heuristic_from_lp(p, links, lp.y, lp.x, deadline, hb)
-        st.offer(h, c, "LP rounding")
+        if st.offer(h, c, "LP rounding"):
+            report("LP rounding")  # the core search below may take a while on tight instances
     if st.best is None and not deadline.expired():
         h = _assign(p, np.ones(p.m, dtype=bool), links)
         if h is None and capacitated:
@@ -941,12 +942,12 @@ def solve_exact(
             every = np.ones(p.m, dtype=bool)
             h = assign_complete(ld, every, p.T, deadline=deadline)
             h = h if int((h >= 0).sum()) >= p.T else None
-        if h is not None:
-            st.offer(h, p.cost(h), "greedy")
+        if h is not None and st.offer(h, p.cost(h), "greedy"):
+            report("greedy")
     if st.best is not None and capacitated and not closed_enough() and not deadline.expired():
         h = _local_search(instance, st.best, heuristic_budget(), seed, st.bound)
-        if h is not None:
-            st.offer(h, p.cost(h), "local search")
+        if h is not None and st.offer(h, p.cost(h), "local search"):
+            report("local search")
     if (_CORE_SEARCH and st.best is not None and lag is not None and capacitated
             and not closed_enough() and not deadline.expired()):
         # at most as long as everything before it (and the local search's budget)

@@ -52,6 +52,7 @@ from hflopt.solvers._common import (
     ProgressCallback,
     finish,
     infeasibility_reason,
+    interrupted,
     objective_granularity,
 )
 
@@ -821,7 +822,7 @@ def run_highs(
 
     def on_interrupt(e: Any) -> None:
         now = deadline.elapsed()
-        if now >= stop_at:
+        if now >= stop_at or interrupted():
             state["stopped"] = True
             e.interrupt()
         if progress is not None and now - state["last"] >= 1.0:
@@ -833,7 +834,7 @@ def run_highs(
             progress(Progress(now, inc, bnd, phase))
 
     def on_lp_interrupt(e: Any) -> None:
-        if deadline.elapsed() >= stop_at:
+        if deadline.elapsed() >= stop_at or interrupted():
             state["stopped"] = True
             e.interrupt()
 
