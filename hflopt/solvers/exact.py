@@ -19,9 +19,14 @@ optimum while handing HiGHS far less:
    knapsack whose LP bound is evaluated for every host and link at once
    (numpy), and the cover row is relaxed with its best multiplier. Any
    multipliers give a valid bound, so the LP needs no exact duals (an
-   interior-point solve without crossover does). Links with a negative
-   Lagrangian reduced cost join the core and the LP is solved again
-   (column generation) until the bound matches the core LP.
+   interior-point solve without crossover does, on big cores). Links with a
+   negative Lagrangian reduced cost join the core and the LP is solved again
+   (column generation) until the bound matches the core LP; each round's
+   dual simplex starts from the previous round's basis, mapped by column and
+   row keys (:class:`_LPBasis`). With integral data the rounds
+   stop once both round up to the same integer; if branch-and-bound turns
+   out to be needed and rounds are cheap, they resume to convergence, whose
+   duals fix more links in step 4.
 3. **Heuristics.** The LP's open hosts are rounded, devices are assigned by
    a capacity-aware greedy, hosts are closed one by one while that pays, and
    the ``"local-search"`` method registered in :mod:`hflopt.solvers` (when
@@ -90,6 +95,9 @@ __all__ = ["LagrangianBound", "lagrangian_bound", "solve_exact"]
 METHOD = "exact"
 # Core size above which the LP is solved by interior point without crossover.
 _IPM_COLUMNS = 12_000
+# After the heuristics, rounds stopped by the integer-rounding rule resume to
+# convergence only when the last one took at most this long.
+_RESUME_LP_SECONDS = 0.5
 # Instances with at most this many usable links use all of them as the LP core.
 # (Was 40,000: one LP over 20,000-40,000 links takes 2.5-11 s, the core rounds
 # 0.1-0.8 s; same-run on authors' 20/30/40 x 1,000, 7 seeds: total 67.6 s vs
@@ -967,8 +975,9 @@ def solve_exact(
     if deadline.expired():
         return done(timed_out=True)
 
-    if cg["rounded"] is not None and lp is not None and lp.solver == "simplex":
-        # branch-and-bound is needed: finish the (warm-started) LP rounds first
+    if (cg["rounded"] is not None and lp is not None and lp.basis is not None
+            and lp.seconds <= _RESUME_LP_SECONDS):
+        # branch-and-bound is needed: finish the (cheap, warm-started) LP rounds first
         tick = time.perf_counter()
         column_generation(True)
         lp_stats()
