@@ -119,3 +119,25 @@ def test_cli_ctrl_c_prints_and_writes_the_best_solution(tmp_path):
     assert "Traceback" not in (seen + stderr).decode()
     saved = out.read_text()
     assert '"status": "feasible"' in saved
+
+
+def test_pyomo_solves_keep_the_usual_ctrl_c(default_sigint, monkeypatch):
+    # hflopt cannot stop another solver's run: no handler is installed for it
+    import hflopt.solvers as solvers
+
+    seen = []
+
+    def fake_pyomo(instance, **options):
+        seen.append(signal.getsignal(signal.SIGINT))
+        return solvers.METHODS["exact"](instance)
+
+    monkeypatch.setitem(solvers.METHODS, "pyomo", fake_pyomo)
+    hflopt.solve(hflopt.generators.random_instance(4, 12, seed=3), "pyomo")
+    assert seen == [signal.default_int_handler]
+    seen_exact = []
+
+    def spy(p):
+        seen_exact.append(signal.getsignal(signal.SIGINT))
+
+    hflopt.solve(hflopt.generators.random_instance(4, 12, seed=3), "exact", progress=spy)
+    assert seen_exact and all(h is not signal.default_int_handler for h in seen_exact)

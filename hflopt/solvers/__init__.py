@@ -6,6 +6,7 @@ by name with :func:`register`; adding one is one module and one decorator.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 from collections.abc import Callable
@@ -72,7 +73,9 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
     returns the best solution found so far, with status ``FEASIBLE`` (or
     ``NO_SOLUTION``), a message saying so and ``stats["interrupted"] = True``;
     a second Ctrl-C raises ``KeyboardInterrupt``. See
-    :func:`hflopt.solvers._common.interruptible`.
+    :func:`hflopt.solvers._common.interruptible`. Solves through Pyomo
+    (method ``"pyomo"``, or a ``solver`` other than HiGHS) keep Python's
+    usual Ctrl-C behaviour.
     """
     if not isinstance(instance, Instance):
         raise TypeError(f"solve() needs an hflopt.Instance, got {type(instance).__name__}")
@@ -88,7 +91,10 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
                 f"method {method!r} does not take option(s) {', '.join(unknown)} "
                 f"(it takes: {accepted})"
             )
-    with interruptible():
+    # Pyomo hands the model to another program or library that does not see hflopt's
+    # interrupt flag: there Ctrl-C keeps Python's usual meaning
+    through_pyomo = method == "pyomo" or options.get("solver", "highs") not in ("highs", "appsi_highs")
+    with contextlib.nullcontext() if through_pyomo else interruptible():
         result = func(instance, **options)
         stopped = interrupted()
     return _interrupted(result) if stopped else result
