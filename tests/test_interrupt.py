@@ -141,3 +141,21 @@ def test_pyomo_solves_keep_the_usual_ctrl_c(default_sigint, monkeypatch):
 
     hflopt.solve(hflopt.generators.random_instance(4, 12, seed=3), "exact", progress=spy)
     assert seen_exact and all(h is not signal.default_int_handler for h in seen_exact)
+
+
+def test_ctrl_c_before_any_solution_still_gives_one(default_sigint):
+    # interrupted during the first LP round, before the heuristics: exact still
+    # assigns the devices greedily (one quick pass) rather than return nothing
+    inst = slow_instance()
+    sent = []
+
+    def progress(p: hflopt.solvers.Progress) -> None:
+        if not sent:
+            sent.append(p)
+            signal.raise_signal(signal.SIGINT)
+
+    res = hflopt.solve(inst, "exact", progress=progress)
+    assert sent and sent[0].incumbent is None
+    assert res.status == Status.FEASIBLE and res.stats["interrupted"] is True
+    assert res.stats["incumbent_from"] == "greedy"
+    res.solution.verify(inst)

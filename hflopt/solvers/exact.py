@@ -79,6 +79,7 @@ from hflopt.solvers._common import (
     ProgressCallback,
     finish,
     infeasibility_reason,
+    interrupted,
     objective_granularity,
 )
 from hflopt.solvers.greedy import assign_complete, link_data
@@ -942,7 +943,8 @@ def solve_exact(
         h, c = _heuristic_from_lp(p, links, lp.y, lp.x, deadline, hb)
         if st.offer(h, c, "LP rounding"):
             report("LP rounding")  # the core search below may take a while on tight instances
-    if st.best is None and not deadline.expired():
+    if st.best is None and (not deadline.expired() or interrupted()):
+        # after a Ctrl-C too: one greedy pass is quick, and any solution beats none
         h = _assign(p, np.ones(p.m, dtype=bool), links)
         if h is None and capacitated:
             # tight capacities, few links per device: complete by ejection chains
