@@ -38,6 +38,8 @@ Usage::
     python benchmarks/exact.py --family holmberg --sscflp-dir ~/data/yang --limit 300
     python benchmarks/exact.py --family authors --sizes 30x1000 50x1000 --seeds 10 \
         --baseline exact-without-core-search --plain-limit 120   # ablation
+    python benchmarks/exact.py --family authors --sizes 50x1000 --seeds 10 \
+        --baseline exact-cold-lp --limit 60 --plain-limit 60     # warm LP rounds off
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -157,8 +159,9 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 
 # -------------------------------------------------------------------- running
 #: what the "plain" columns run (``--baseline``): the textbook model, or hflopt's exact
-#: method without the core-search step of its heuristic phase (an ablation)
-BASELINES = ("plain", "exact-without-core-search")
+#: method without the core-search step of its heuristic phase, or with every LP round
+#: solved cold and none resumed (ablations)
+BASELINES = ("plain", "exact-without-core-search", "exact-cold-lp")
 BASELINE = "plain"
 
 
@@ -175,7 +178,10 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         elif which == "plain":
             import hflopt.solvers.exact as ex
 
-            ex._CORE_SEARCH = False  # this child process only
+            if BASELINE == "exact-without-core-search":
+                ex._CORE_SEARCH = False  # this child process only
+            else:  # exact-cold-lp: every LP round solved from scratch, none resumed
+                ex._WARM_LP = False
             res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
         else:
             res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
@@ -401,8 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="HiGHS threads for both (default HiGHS's)")
     ap.add_argument("--csv", help="also write one row per run to this CSV file")
     ap.add_argument("--baseline", choices=BASELINES, default="plain",
-                    help="what the 'plain' columns run: the textbook model (default) or, as an "
-                         "ablation, hflopt's exact method without its core-search step")
+                    help="what the 'plain' columns run: the textbook model (default) or, as "
+                         "ablations, hflopt's exact method without its core-search step or "
+                         "with cold LP rounds")
     args = ap.parse_args(argv)
     global BASELINE
     BASELINE = args.baseline

@@ -407,7 +407,13 @@ def test_lp_rounds_are_warm_started_from_the_previous_basis(monkeypatch):
     monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
     res = solve_exact(inst)
     assert res.stats["lp_warm_rounds"] >= 1
-    check_optimal(res, inst, solve_plain(inst).objective)
+    optimum = solve_plain(inst).objective
+    check_optimal(res, inst, optimum)
+    # the ablation switch (benchmarks/exact.py --baseline exact-cold-lp): same optimum, no warm round
+    monkeypatch.setattr(ex, "_WARM_LP", False)
+    cold_res = solve_exact(inst)
+    assert cold_res.stats["lp_warm_rounds"] == 0
+    check_optimal(cold_res, inst, optimum)
 
 
 def test_core_search_step_can_supply_the_incumbent(monkeypatch):

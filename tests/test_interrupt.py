@@ -159,3 +159,22 @@ def test_ctrl_c_before_any_solution_still_gives_one(default_sigint):
     assert res.status == Status.FEASIBLE and res.stats["interrupted"] is True
     assert res.stats["incumbent_from"] == "greedy"
     res.solution.verify(inst)
+
+
+def test_a_solve_nested_in_a_progress_callback_keeps_the_outer_handler(default_sigint):
+    # the inner solve sees hflopt's own handler in place and leaves it (and the flag) alone
+    inst = slow_instance()
+    small = hflopt.generators.random_instance(4, 12, seed=4)
+    inner = []
+
+    def progress(p: hflopt.solvers.Progress) -> None:
+        if p.incumbent is not None and not inner:
+            inner.append(hflopt.solve(small, "exact"))
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            signal.raise_signal(signal.SIGINT)
+
+    res = hflopt.solve(inst, "exact", progress=progress)
+    assert inner and inner[0].status == Status.OPTIMAL
+    assert res.status == Status.FEASIBLE and res.stats["interrupted"] is True
+    res.solution.verify(inst)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

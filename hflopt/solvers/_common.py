@@ -54,7 +54,6 @@ ProgressCallback = Callable[[Progress], None]
 # expired, so each method stops at its next check (HiGHS through its interrupt
 # callbacks) and returns the best solution it has.
 _INTERRUPT = threading.Event()
-_INTERRUPT_DEPTH = [0]
 
 
 def interrupted() -> bool:
@@ -70,15 +69,9 @@ def interruptible() -> Iterator[None]:
     :class:`Deadline` objects expire; a note goes to stderr) and the second
     raises ``KeyboardInterrupt`` as usual. Only takes effect in the main
     thread and when SIGINT has Python's default handler (a handler of the
-    application's own is left alone); nested blocks share the outermost one.
+    application's own is left alone, and so is this block's own handler: a
+    nested block shares the outermost one).
     """
-    if _INTERRUPT_DEPTH[0] > 0:
-        _INTERRUPT_DEPTH[0] += 1
-        try:
-            yield
-        finally:
-            _INTERRUPT_DEPTH[0] -= 1
-        return
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
         yield
@@ -92,13 +85,11 @@ def interruptible() -> Iterator[None]:
               "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
     _INTERRUPT.clear()
-    _INTERRUPT_DEPTH[0] = 1
     signal.signal(signal.SIGINT, on_sigint)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _INTERRUPT_DEPTH[0] = 0
         _INTERRUPT.clear()
 
 

@@ -96,8 +96,11 @@ __all__ = ["LagrangianBound", "lagrangian_bound", "solve_exact"]
 METHOD = "exact"
 # Core size above which the LP is solved by interior point without crossover.
 _IPM_COLUMNS = 12_000
-# After the heuristics, rounds stopped by the integer-rounding rule resume to
-# convergence only when the last one took at most this long.
+# LP rounds warm-started from the previous round's basis, resumed to convergence
+# after the heuristics when branch-and-bound is needed (False: cold rounds, no
+# resumption; the ablation `benchmarks/exact.py --baseline exact-cold-lp`) ...
+_WARM_LP = True
+# ... but only when the last round took at most this long.
 _RESUME_LP_SECONDS = 0.5
 # Instances with at most this many usable links use all of them as the LP core.
 # (Was 40,000: one LP over 20,000-40,000 links takes 2.5-11 s, the core rounds
@@ -216,8 +219,9 @@ class _Problem:
     def group_rep(self) -> np.ndarray:
         """Per link: the first link with the same device and cost (names a group column)."""
         order = np.lexsort((np.arange(self.dev.size), self.a, self.dev))
+        dev, a = self.dev[order], self.a[order]
         new = np.ones(order.size, dtype=bool)
-        new[1:] = (self.dev[order][1:] != self.dev[order][:-1]) | (self.a[order][1:] != self.a[order][:-1])
+        new[1:] = (dev[1:] != dev[:-1]) | (a[1:] != a[:-1])
         rep = np.empty(order.size, dtype=np.int64)
         rep[order] = order[new][np.cumsum(new) - 1]
         return rep
@@ -598,9 +602,11 @@ class _LPBasis:
 
     @staticmethod
     def _lookup(keys: np.ndarray, status: np.ndarray, want: np.ndarray, default: int) -> np.ndarray:
-        pos = np.minimum(np.searchsorted(keys, want), max(0, keys.size - 1))
-        found = (keys.size > 0) & (keys[pos] == want) if keys.size else np.zeros(want.size, bool)
-        return np.where(found, status[pos] if keys.size else default, default).astype(np.int8)
+        """Status of each key in ``want`` (``default`` where ``keys`` lacks it)."""
+        if keys.size == 0:
+            return np.full(want.size, default, dtype=np.int8)
+        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        return np.where(keys[pos] == want, status[pos], default).astype(np.int8)
 
     def apply(self, h: Any, cols: np.ndarray, rows: np.ndarray) -> bool:
         """Give ``h`` this basis mapped onto its LP: new columns at their lower
@@ -900,7 +906,7 @@ def solve_exact(
                                                      _LP_MAX_SHARE * deadline.seconds
                                                      - deadline.elapsed())))
             lp = _solve_lp(p, core, closed, lp_deadline, threads, verbose,
-                           lp.basis if lp is not None else None)
+                           lp.basis if lp is not None and _WARM_LP else None)
             cg["seconds"] += lp.seconds
             cg["warm"] += lp.warm
             if not lp.ok:
@@ -971,24 +977,18 @@ def solve_exact(
             st.offer(h, p.cost(h), "core search")
     phases["heuristics"] = time.perf_counter() - tick
     report("heuristics")
-    if closed_enough():
-        stats["proof"] = "Lagrangian bound"
-        return done()
-    if deadline.expired():
-        return done(timed_out=True)
-
-    if (cg["rounded"] is not None and lp is not None and lp.basis is not None
-            and lp.seconds <= _RESUME_LP_SECONDS):
+    if (_WARM_LP and not closed_enough() and not deadline.expired() and cg["rounded"] is not None
+            and lp is not None and lp.basis is not None and lp.seconds <= _RESUME_LP_SECONDS):
         # branch-and-bound is needed: finish the (cheap, warm-started) LP rounds first
         tick = time.perf_counter()
         column_generation(True)
         lp_stats()
         phases["bound"] += time.perf_counter() - tick
-        if closed_enough():
-            stats["proof"] = "Lagrangian bound"
-            return done()
-        if deadline.expired():
-            return done(timed_out=True)
+    if closed_enough():
+        stats["proof"] = "Lagrangian bound"
+        return done()
+    if deadline.expired():
+        return done(timed_out=True)
 
     # ---- 3. reduced-cost fixing
     tick = time.perf_counter()
