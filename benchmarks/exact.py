@@ -40,6 +40,8 @@ Usage::
         --baseline exact-without-core-search --plain-limit 120   # ablation
     python benchmarks/exact.py --family authors --sizes 50x1000 --seeds 10 \
         --baseline exact-cold-lp --limit 60 --plain-limit 60     # warm LP rounds off
+    python benchmarks/exact.py --family tight --tight-seeds 2 --tight-limit 60 \
+        --baseline strong --plain-limit 60    # HiGHS on the strengthened full model
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -158,10 +160,11 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 
 
 # -------------------------------------------------------------------- running
-#: what the "plain" columns run (``--baseline``): the textbook model, or hflopt's exact
-#: method without the core-search step of its heuristic phase, or with every LP round
-#: solved cold and none resumed (ablations)
-BASELINES = ("plain", "exact-without-core-search", "exact-cold-lp")
+#: what the "plain" columns run (``--baseline``): the textbook model, that model with
+#: exact's valid strengthenings ("strong"), or hflopt's exact method without the
+#: core-search step of its heuristic phase, or with every LP round solved cold and
+#: none resumed (ablations)
+BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp")
 BASELINE = "plain"
 
 
@@ -173,8 +176,9 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         from hflopt.solvers.highs_direct import solve_plain
 
         t0 = time.perf_counter()
-        if which == "plain" and BASELINE == "plain":
-            res = solve_plain(inst, time_limit=limit, threads=threads)
+        if which == "plain" and BASELINE in ("plain", "strong"):
+            res = solve_plain(inst, time_limit=limit, threads=threads,
+                              strengthened=BASELINE == "strong")
         elif which == "plain":
             import hflopt.solvers.exact as ex
 
@@ -407,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="HiGHS threads for both (default HiGHS's)")
     ap.add_argument("--csv", help="also write one row per run to this CSV file")
     ap.add_argument("--baseline", choices=BASELINES, default="plain",
-                    help="what the 'plain' columns run: the textbook model (default) or, as "
+                    help="what the 'plain' columns run: the textbook model (default), the "
+                         "same model with exact's valid strengthenings ('strong': capacity "
+                         "against R_j y_j, cover row, assignment equalities when T = N) or, as "
                          "ablations, hflopt's exact method without its core-search step or "
                          "with cold LP rounds")
     args = ap.parse_args(argv)

@@ -61,6 +61,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _solver_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (key, value): true/false, whole numbers and numbers are typed."""
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key or not raw:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    low = raw.lower()
+    if low in ("true", "false"):
+        return key, low == "true"
+    for kind in (int, float):
+        try:
+            return key, kind(raw)
+        except ValueError:
+            pass
+    return key, raw
+
+
 def _nonneg_float(text: str) -> float:
     try:
         value = float(text)
@@ -159,6 +176,10 @@ def _add_solve(sub: Any) -> None:
                    help="ignore host capacities (capacity-unaware baseline)")
     p.add_argument("--threads", type=int, metavar="N", help="solver threads")
     p.add_argument("--seed", type=int, help="random seed for the solver / heuristics")
+    p.add_argument("--solver-option", action="append", type=_solver_option, metavar="KEY=VALUE",
+                   dest="solver_options",
+                   help="option for the solver of exact/auto/pyomo (HiGHS's own names, e.g. "
+                        "mip_heuristic_run_rins=true; repeatable)")
     p.add_argument("-o", "--output", metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="draw the solution map to an image file")
     p.add_argument("--format", "-f", help="input format (native, authors, csv, sscflp, ...)")
@@ -183,6 +204,7 @@ def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
         "threads": args.threads,
         "seed": args.seed,
         "verbose": args.verbose,
+        "solver_options": dict(args.solver_options) if args.solver_options else None,
     }
     params = inspect.signature(METHODS[args.method]).parameters
     options = {}
@@ -192,7 +214,8 @@ def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
         elif value not in (None, False) and not (key == "gap" and value == 0) and not (
             key in ("solver", "variant") and value in ("highs", "strong")
         ):
-            raise UsageError(f"--{key.replace('_', '-')} does not apply to method {args.method!r}")
+            flag = "solver-option" if key == "solver_options" else key.replace("_", "-")
+            raise UsageError(f"--{flag} does not apply to method {args.method!r}")
     return options
 
 

@@ -156,3 +156,35 @@ def test_console_entry_point(small):
     proc = subprocess.run([sys.executable, "-m", "hflopt", "solve", str(DATA / "bad" / "empty.txt")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_solver_options_reach_highs_and_bad_ones_exit_2(capsys, small, monkeypatch):
+    import hflopt.solvers.exact as ex
+
+    seen: list[dict] = []
+    real = ex.new_highs
+
+    def recording(**kw):
+        seen.append(dict(kw.get("options") or {}))
+        return real(**kw)
+
+    monkeypatch.setattr(ex, "new_highs", recording)
+    import hflopt.solvers.highs_direct as hd
+    monkeypatch.setattr(hd, "new_highs", recording)
+    for method in ("exact", "auto"):
+        seen.clear()
+        code, out, _ = run(capsys, "solve", small, "-m", method,
+                           "--solver-option", "mip_heuristic_run_rins=true",
+                           "--solver-option", "random_seed=7")
+        assert code == 0 and "optimal" in out
+        # typed values under HiGHS's own names, checked before any work (their use in
+        # branch-and-bound: test_exact.py::test_solver_options_reach_branch_and_bound)
+        assert {"mip_heuristic_run_rins": True, "random_seed": 7}.items() <= seen[0].items()
+    code, _, err = run(capsys, "solve", small, "-m", "auto", "--solver-option", "mip_bogus=1")
+    assert code == 2 and "HiGHS rejected option mip_bogus=1" in err
+    code, _, err = run(capsys, "solve", small, "-m", "greedy", "--solver-option", "a=1")
+    assert code == 2 and "--solver-option does not apply to method 'greedy'" in err
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(small), "--solver-option", "no_value"])
+    assert info.value.code == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err

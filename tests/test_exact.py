@@ -553,3 +553,58 @@ def test_an_lp_round_leaves_time_for_a_start(monkeypatch):
     assert res.solution is not None
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.objective >= 20  # the optimum
+
+
+def test_strengthened_plain_model_keeps_the_optimum_and_tightens_the_lp():
+    inst = tight(6, 30, 1.2, 0)
+    plain = solve_plain(inst)
+    strong = solve_plain(inst, strengthened=True)
+    assert plain.status == strong.status == Status.OPTIMAL
+    assert strong.objective == pytest.approx(plain.objective)
+    strong.solution.verify(inst)
+    assert strong.stats["strengthened"] and strong.stats["rows"] > plain.stats["rows"]
+
+    def lp_value(**options: bool) -> float:
+        h = new_highs()
+        build_arrays(inst, **options).pass_to(h, relax=True)
+        h.run()
+        return h.getInfo().objective_function_value
+
+    weak = lp_value()
+    tight_lp = lp_value(capacity_on_y=True, total_capacity_row=True, assign_equal=True)
+    assert weak < tight_lp <= plain.objective + 1e-6
+
+
+
+
+def test_a_bad_highs_option_fails_before_any_work(monkeypatch):
+    import hflopt.solvers.exact as ex
+
+    def no_lp(*args, **kwargs):
+        raise AssertionError("the LP ran before the options were checked")
+
+    monkeypatch.setattr(ex, "_solve_lp", no_lp)
+    inst = authors(10, 60, 1)
+    with pytest.raises(hflopt.SolverError, match="rejected option mip_bogus"):
+        solve_exact(inst, solver_options={"mip_bogus": 1})
+    with pytest.raises(hflopt.SolverError, match="rejected option mip_rel_gap"):
+        hflopt.solve(inst, "auto", solver_options={"mip_rel_gap": "abc"})
+
+
+def test_solver_options_reach_branch_and_bound(monkeypatch):
+    import hflopt.solvers.exact as ex
+
+    seen: list[dict] = []
+    real = ex.highs_with
+
+    def recording(arrays, **kw):
+        seen.append(dict(kw.get("options") or {}))
+        return real(arrays, **kw)
+
+    monkeypatch.setattr(ex, "highs_with", recording)
+    inst = authors(12, 150, 0).replace(participation_ratio=1.0)  # needs branch-and-bound
+    res = hflopt.solve(inst, "auto", solver_options={"mip_heuristic_run_rins": True})
+    assert res.status == Status.OPTIMAL and seen
+    # the user's option overrides hflopt's warm-start default for the same key
+    assert seen[-1]["mip_heuristic_run_rins"] is True
+    assert seen[-1]["mip_heuristic_run_rens"] is False

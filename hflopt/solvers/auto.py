@@ -42,6 +42,7 @@ from hflopt.solvers._common import (
     finish,
     infeasibility_reason,
 )
+from hflopt.solvers.highs_direct import check_highs_options
 
 __all__ = ["EXACT_MAX_LINKS", "LARGE_EXACT_MAX_LINKS", "LARGE_EXACT_SECONDS", "solve_auto"]
 
@@ -72,6 +73,7 @@ def solve_auto(
     exact_max_links: int = EXACT_MAX_LINKS,
     large_exact_max_links: int = LARGE_EXACT_MAX_LINKS,
     large_exact_seconds: float = LARGE_EXACT_SECONDS,
+    solver_options: dict[str, Any] | None = None,
 ) -> Result:
     """Choose exact or heuristic from size and budget; always the best verified solution.
 
@@ -96,6 +98,9 @@ def solve_auto(
         links are given to the exact solver too; without a time limit it
         stops after ``large_exact_seconds`` (the result is then FEASIBLE with
         its certified gap unless the proof came first).
+    solver_options:
+        Options for the exact phase's solver (HiGHS options for its
+        branch-and-bound, or the Pyomo solver's options), checked at once.
     """
     from hflopt.solvers import METHODS
     from hflopt.solvers.core_search import core_search
@@ -111,6 +116,10 @@ def solve_auto(
             raise SolverNotAvailableError(
                 f"solver {solver!r} is not installed or not found by Pyomo "
                 "(HiGHS comes with hflopt: use solver='highs')")
+    if solver in ("highs", "appsi_highs"):
+        # the exact phase would reject them only after the heuristics, and auto
+        # falls back to the heuristic result on any exact-phase error
+        check_highs_options(solver_options)
     reason = infeasibility_reason(instance, uncapacitated=uncapacitated)
     if reason:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
@@ -170,6 +179,7 @@ def solve_auto(
             "progress": _merged_progress(progress, deadline, heur), "solver": solver,
             "variant": variant,
             "uncapacitated": uncapacitated,
+            "solver_options": solver_options,
         }
         if heur.solution is not None:
             wanted["warm_start"] = heur.solution

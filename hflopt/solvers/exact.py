@@ -85,6 +85,7 @@ from hflopt.solvers._common import (
 from hflopt.solvers.greedy import assign_complete, link_data
 from hflopt.solvers.highs_direct import (
     build_grouped,
+    check_highs_options,
     cover_rhs,
     highs_with,
     new_highs,
@@ -148,9 +149,13 @@ _TIGHT_MAX = 30.0
 # incumbent (usually optimal already): HiGHS's large-neighbourhood sub-MIPs
 # (RINS, RENS) then mostly spend time re-finding it. Measured side by side
 # (10 instances: authors' 50x1000 seeds 0-5, Holmberg p25 p31 p51 p56 p57):
-# median 1.19x faster, up to 2.5x, none slower; on a tight 50x300 instance
-# that neither setting proves in 120 s the incumbent was 0.1% worse (52700 vs
-# 52640) at an equal bound. ``solver_options`` override.
+# median 1.19x faster, up to 2.5x, none slower. Tight instances are a trade-off,
+# measured and left as it is: on tight 50x300 instances that nobody
+# proves in 60 s, HiGHS without the start and with RINS/RENS (as on the full
+# model) ends with better incumbents (4 of 6, by 0.2-0.8%), but proofs of tight
+# Holmberg files take longer (p50-p59 and p1-p8: 156 -> 209 s in total, p58
+# 38 -> 73 s); with the start and RINS/RENS: better on 3 of 6, proofs +11%, and
+# once 10 s past a 60 s limit. ``solver_options`` override.
 # With a time limit, restricted MILPs with more nonzeros than this skip HiGHS's
 # presolve, and the default strong linking is replaced by the aggregated one
 # above this many x <= y rows: HiGHS cannot be interrupted in its presolve or
@@ -807,6 +812,7 @@ def solve_exact(
         raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     if gap < 0 or not math.isfinite(gap):
         raise SolverError(f"gap must be a finite number >= 0, got {gap}")
+    check_highs_options(solver_options)  # applied only at branch-and-bound: fail now
     deadline = Deadline(time_limit)
     capacitated = not uncapacitated
     stats: dict[str, Any] = {"variant": variant, "interface": "highspy", "phases": {}}

@@ -63,6 +63,7 @@ __all__ = [
     "build_arrays",
     "build_grouped",
     "build_plain",
+    "check_highs_options",
     "cover_rhs",
     "highs_with",
     "new_highs",
@@ -760,6 +761,16 @@ def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | 
     return h
 
 
+def check_highs_options(options: dict[str, Any] | None) -> None:
+    """Raise :class:`SolverError` now if HiGHS would reject any of ``options``.
+
+    Methods that apply options late (after their heuristics) call this first,
+    so that a misspelt option fails at once instead of after minutes.
+    """
+    if options:
+        new_highs(options=options)
+
+
 def highs_with(arrays: MilpArrays, **options: Any) -> Any:
     """A new ``Highs`` (:func:`new_highs` with ``options``) holding ``arrays``' model."""
     h = new_highs(**options)
@@ -924,6 +935,7 @@ def solve_plain(
     progress: ProgressCallback | None = None,
     integral_gap: bool = True,
     highs_options: dict[str, Any] | None = None,
+    strengthened: bool = False,
 ) -> Result:
     """Solve the formulation of :mod:`hflopt.model` directly with HiGHS.
 
@@ -938,6 +950,12 @@ def solve_plain(
         With integral data and ``gap=0``, stop once the bound is within less
         than 1 of the incumbent (a proof of optimality); Pyomo's path does
         the same.
+    strengthened:
+        Add the valid strengthenings that hflopt's exact method also uses:
+        capacity rows against ``R_j y_j``, the cover row
+        ``sum_j R_j y_j >= W_T`` and, when T = N, assignment equalities
+        (same optimum, tighter LP). A reference point between the textbook
+        model and the exact method; ignored when ``uncapacitated``.
     Other parameters:
         As :func:`~hflopt.solvers.pyomo_exact.solve_pyomo`.
     """
@@ -950,7 +968,12 @@ def solve_plain(
         return finish(instance, host_of=None, bound=None, method="highs-plain", solver="highs",
                       infeasible=True, message=reason, stats=stats, solve_seconds=deadline.elapsed())
     t0 = time.perf_counter()
-    arrays = build_arrays(instance, variant=variant, uncapacitated=uncapacitated)
+    extra: dict[str, bool] = {}
+    if strengthened and not uncapacitated:
+        extra = {"capacity_on_y": True, "total_capacity_row": True,
+                 "assign_equal": instance.min_participants == instance.n_devices}
+        stats["strengthened"] = True
+    arrays = build_arrays(instance, variant=variant, uncapacitated=uncapacitated, **extra)
     fresh = functools.partial(highs_with, arrays, verbose=verbose, threads=threads, seed=seed,
                               options=highs_options)
     h = fresh()
