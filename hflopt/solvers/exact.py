@@ -153,7 +153,7 @@ _TIGHT_MAX = 30.0
 # measured and left as it is: on tight 50x300 instances that nobody
 # proves in 60 s, HiGHS without the start and with RINS/RENS (as on the full
 # model) ends with better incumbents (4 of 6, by 0.2-0.8%), but proofs of tight
-# Holmberg files take longer (p50-p59 and p1-p8: 156 -> 209 s in total, p58
+# Holmberg files take longer (the 17 tight ones: 156 -> 209 s in total, p58
 # 38 -> 73 s); with the start and RINS/RENS: better on 3 of 6, proofs +11%, and
 # once 10 s past a 60 s limit. ``solver_options`` override.
 # With a time limit, restricted MILPs with more nonzeros than this skip HiGHS's
