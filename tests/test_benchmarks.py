@@ -1,4 +1,4 @@
-"""The benchmark scripts' instance readers (the scripts themselves are run by hand)."""
+"""The benchmark scripts' instance readers and dynamic programs (the scripts themselves are run by hand)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,37 @@ def test_sscflp_dir_optima_match_the_exact_solver(tmp_path):
     (lib / "os").write_text("106\n")
     (inst, known), = bench.sscflp_instances(lib)
     assert hflopt.solve(inst, method="exact").objective == pytest.approx(known)
+
+
+def test_bound_strength_knapsacks_are_exact_and_its_bound_is_valid():
+    import itertools
+
+    import numpy as np
+
+    import hflopt
+
+    bench = _load("bound_strength")
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        k = int(rng.integers(1, 8))
+        profit = rng.normal(0, 5, k)
+        weight = rng.integers(1, 10, k).astype(float)
+        cap = int(rng.integers(0, 20))
+        subsets = [s for r in range(k + 1) for s in itertools.combinations(range(k), r)
+                   if weight[list(s)].sum() <= cap]
+        best = max(profit[list(s)].sum() for s in subsets)
+        value, chosen = bench.knapsack(profit, weight, cap)
+        assert value == pytest.approx(best)
+        assert weight[chosen].sum() <= cap and profit[chosen].sum() == pytest.approx(value)
+        need = float(rng.integers(0, int(weight.sum()) + 1))
+        feasible = [s for r in range(k + 1) for s in itertools.combinations(range(k), r)
+                    if weight[list(s)].sum() >= need]
+        low = min(profit[list(s)].sum() for s in feasible)
+        total, y = bench.cover(profit, weight, need)
+        assert total == pytest.approx(low)
+        assert weight[y].sum() >= need and profit[y].sum() == pytest.approx(total)
+    # on a small tight instance: LP <= Lagrangian and root bounds <= the optimum
+    out = bench.measure(5, 20, 1.3, 0, iterations=60, root_limit=30)
+    optimum = hflopt.solve(bench.tight_instance(5, 20, 1.3, 0), method="exact").objective
+    assert out["lp"] <= out["lagrangian"] + 1e-6
+    assert out["lagrangian"] <= optimum + 1e-6 and out["root"] <= optimum + 1e-6

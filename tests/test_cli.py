@@ -181,7 +181,11 @@ def test_solver_options_reach_highs_and_bad_ones_exit_2(capsys, small, monkeypat
         # branch-and-bound: test_exact.py::test_solver_options_reach_branch_and_bound)
         assert {"mip_heuristic_run_rins": True, "random_seed": 7}.items() <= seen[0].items()
     code, _, err = run(capsys, "solve", small, "-m", "auto", "--solver-option", "mip_bogus=1")
-    assert code == 2 and "HiGHS rejected option mip_bogus=1" in err
+    assert code == 2 and "HiGHS has no option 'mip_bogus'" in err
+    code, _, err = run(capsys, "solve", small, "-m", "exact", "--solver-option", "mip_rel_gap=-1")
+    assert code == 2 and "HiGHS rejected option mip_rel_gap=-1" in err
+    code, _, err = run(capsys, "solve", small, "--solver-option", "mip_heuristic_run_rins=2")
+    assert code == 2 and "takes true or false, got 2" in err
     code, _, err = run(capsys, "solve", small, "-m", "greedy", "--solver-option", "a=1")
     assert code == 2 and "--solver-option does not apply to method 'greedy'" in err
     with pytest.raises(SystemExit) as info:

@@ -28,6 +28,7 @@ from hflopt.solvers.highs_direct import (
     build_arrays,
     build_grouped,
     build_plain,
+    check_highs_options,
     highs_with,
     new_highs,
     run_highs,
@@ -585,10 +586,13 @@ def test_a_bad_highs_option_fails_before_any_work(monkeypatch):
 
     monkeypatch.setattr(ex, "_solve_lp", no_lp)
     inst = authors(10, 60, 1)
-    with pytest.raises(hflopt.SolverError, match="rejected option mip_bogus"):
+    with pytest.raises(hflopt.SolverError, match="no option 'mip_bogus'"):
         solve_exact(inst, solver_options={"mip_bogus": 1})
-    with pytest.raises(hflopt.SolverError, match="rejected option mip_rel_gap"):
+    with pytest.raises(hflopt.SolverError, match="mip_rel_gap takes a number, got 'abc'"):
         hflopt.solve(inst, "auto", solver_options={"mip_rel_gap": "abc"})
+    # values are taken as the option's type: 1/"on" for a bool, 3.0 for an int
+    check_highs_options({"mip_heuristic_run_rins": 1, "presolve": "off", "random_seed": 3.0,
+                         "mip_heuristic_run_rens": "on", "time_limit": 60})
 
 
 def test_solver_options_reach_branch_and_bound(monkeypatch):

@@ -756,9 +756,47 @@ def new_highs(*, verbose: bool = False, threads: int | None = None, seed: int | 
     if seed is not None:
         h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
     for key, value in (options or {}).items():
-        if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
-            raise SolverError(f"HiGHS rejected option {key}={value!r}")
+        status, kind = h.getOptionType(key)
+        if status == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS has no option {key!r} (given {key}={value!r})")
+        typed = _typed_option(kind, value)
+        if typed is None:
+            raise SolverError(f"HiGHS option {key} takes {_OPTION_KINDS.get(kind.name, 'a value')}, "
+                              f"got {value!r}")
+        if h.setOptionValue(key, typed) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS rejected option {key}={value!r} "
+                              "(outside the values the option allows)")
     return h
+
+
+_OPTION_KINDS = {"kBool": "true or false", "kInt": "a whole number", "kDouble": "a number",
+                 "kString": "a string"}
+
+
+def _typed_option(kind: Any, value: Any) -> Any:
+    """``value`` as the type of a HiGHS option (``1``/``"on"`` for a bool...), or None."""
+    name = kind.name
+    if name == "kBool":
+        if isinstance(value, str):
+            return {"true": True, "on": True, "yes": True, "1": True,
+                    "false": False, "off": False, "no": False, "0": False}.get(value.strip().lower())
+        if isinstance(value, (bool, int, np.integer)) and value in (0, 1):
+            return bool(value)
+        return None
+    if name == "kInt":
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            return None
+        return int(f) if math.isfinite(f) and f.is_integer() and not isinstance(value, bool) else None
+    if name == "kDouble":
+        try:
+            return None if isinstance(value, bool) else float(value)
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, bool):
+        return None
+    return value if isinstance(value, str) else str(value)  # 123 from a command line
 
 
 def check_highs_options(options: dict[str, Any] | None) -> None:
