@@ -16,6 +16,7 @@ from hflopt.errors import SolverError
 from hflopt.instance import Instance
 from hflopt.solution import Result, Status
 from hflopt.solvers._common import (
+    HIGHS_NAMES,
     Deadline,
     Progress,
     ProgressCallback,
@@ -93,7 +94,7 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
             )
     # Pyomo hands the model to another program or library that does not see hflopt's
     # interrupt flag: there Ctrl-C keeps Python's usual meaning
-    through_pyomo = method == "pyomo" or options.get("solver", "highs") not in ("highs", "appsi_highs")
+    through_pyomo = method == "pyomo" or options.get("solver", "highs") not in HIGHS_NAMES
     with contextlib.nullcontext() if through_pyomo else interruptible():
         result = func(instance, **options)
         stopped = interrupted()

@@ -19,6 +19,7 @@ from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
 
 __all__ = [
+    "HIGHS_NAMES",
     "Deadline",
     "Progress",
     "ProgressCallback",
@@ -49,6 +50,9 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 
+
+#: ``solver`` names that mean HiGHS itself (through highspy), not a Pyomo plug-in
+HIGHS_NAMES = ("highs", "appsi_highs")
 
 # Set by the first Ctrl-C during :func:`interruptible`: every Deadline then counts as
 # expired, so each method stops at its next check (HiGHS through its interrupt

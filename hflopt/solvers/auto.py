@@ -36,6 +36,7 @@ from hflopt.errors import SolverError
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
 from hflopt.solvers._common import (
+    HIGHS_NAMES,
     Deadline,
     Progress,
     ProgressCallback,
@@ -108,7 +109,7 @@ def solve_auto(
 
     deadline = Deadline(time_limit)
     method = "auto"
-    if solver not in ("highs", "appsi_highs"):
+    if solver not in HIGHS_NAMES:
         from hflopt.errors import SolverNotAvailableError
         from hflopt.solvers.pyomo_exact import solver_available
 
@@ -116,7 +117,7 @@ def solve_auto(
             raise SolverNotAvailableError(
                 f"solver {solver!r} is not installed or not found by Pyomo "
                 "(HiGHS comes with hflopt: use solver='highs')")
-    if solver in ("highs", "appsi_highs"):
+    if solver in HIGHS_NAMES:
         # the exact phase would reject them only after the heuristics, and auto
         # falls back to the heuristic result on any exact-phase error
         check_highs_options(solver_options)

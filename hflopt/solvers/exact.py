@@ -74,6 +74,7 @@ from hflopt.instance import Instance
 from hflopt.model import VARIANTS
 from hflopt.solution import Result, Solution
 from hflopt.solvers._common import (
+    HIGHS_NAMES,
     Deadline,
     Progress,
     ProgressCallback,
@@ -801,7 +802,7 @@ def solve_exact(
         ``stats`` holds the phase times, LP rounds, links kept for the MILP,
         nodes, and where the best solution came from.
     """
-    if solver not in ("highs", "appsi_highs"):
+    if solver not in HIGHS_NAMES:
         from hflopt.solvers.pyomo_exact import solve_pyomo
 
         return solve_pyomo(instance, solver=solver, variant=variant, uncapacitated=uncapacitated,

@@ -21,6 +21,7 @@ from hflopt.instance import Instance
 from hflopt.model import VARIANTS, build_model, solution_from_model
 from hflopt.solution import Result, Solution
 from hflopt.solvers._common import (
+    HIGHS_NAMES,
     Deadline,
     Progress,
     ProgressCallback,
@@ -46,7 +47,6 @@ PYOMO_OPTION_NAMES: dict[str, dict[str, str]] = {
     "xpress": {"time_limit": "maxtime", "gap": "miprelstop", "threads": "threads"},
     "xpress_direct": {"time_limit": "maxtime", "gap": "miprelstop", "threads": "threads"},
 }
-_HIGHS_NAMES = ("highs", "appsi_highs")
 # Seconds a solver may overrun its own time limit before the watchdog stops it.
 _GRACE = 2.0
 
@@ -55,7 +55,7 @@ def solver_available(name: str) -> bool:
     """True when Pyomo can run solver ``name`` here."""
     import pyomo.environ as pyo
 
-    if name in _HIGHS_NAMES:
+    if name in HIGHS_NAMES:
         try:
             import highspy  # noqa: F401
         except ImportError:
@@ -153,7 +153,7 @@ def solve_pyomo(
     stats["columns"] = instance.n_links + instance.n_hosts
     if warm_start is not None:
         _set_start(model, instance, warm_start)
-    if solver in _HIGHS_NAMES:
+    if solver in HIGHS_NAMES:
         raw = _run_highs(model, instance, deadline, gap, threads, seed, verbose, warm_start,
                          progress, solver_options or {})
     else:
