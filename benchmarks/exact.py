@@ -42,6 +42,8 @@ Usage::
         --baseline exact-cold-lp --limit 60 --plain-limit 60     # warm LP rounds off
     python benchmarks/exact.py --family tight --tight-seeds 2 --tight-limit 60 \
         --baseline strong --plain-limit 60    # HiGHS on the strengthened full model
+    python benchmarks/exact.py --family holmberg --holmberg p56 p57 p58 p59 \
+        --baseline exact-sub-mips --plain-limit 120   # RINS/RENS kept on
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -162,9 +164,9 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 # -------------------------------------------------------------------- running
 #: what the "plain" columns run (``--baseline``): the textbook model, that model with
 #: exact's valid strengthenings ("strong"), or hflopt's exact method without the
-#: core-search step of its heuristic phase, or with every LP round solved cold and
-#: none resumed (ablations)
-BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp")
+#: core-search step of its heuristic phase, with every LP round solved cold and none
+#: resumed, or with HiGHS's RINS/RENS sub-MIPs left on in branch-and-bound (ablations)
+BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp", "exact-sub-mips")
 BASELINE = "plain"
 
 
@@ -182,11 +184,15 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         elif which == "plain":
             import hflopt.solvers.exact as ex
 
+            options: dict[str, Any] = {}
             if BASELINE == "exact-without-core-search":
                 ex._CORE_SEARCH = False  # this child process only
+            elif BASELINE == "exact-sub-mips":  # HiGHS's RINS/RENS kept in branch-and-bound
+                options["solver_options"] = {"mip_heuristic_run_rins": True,
+                                             "mip_heuristic_run_rens": True}
             else:  # exact-cold-lp: every LP round solved from scratch, none resumed
                 ex._WARM_LP = False
-            res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
+            res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads, **options)
         else:
             res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
         wall = time.perf_counter() - t0
@@ -414,8 +420,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="what the 'plain' columns run: the textbook model (default), the "
                          "same model with exact's valid strengthenings ('strong': capacity "
                          "against R_j y_j, cover row, assignment equalities when T = N) or, as "
-                         "ablations, hflopt's exact method without its core-search step or "
-                         "with cold LP rounds")
+                         "ablations, hflopt's exact method without its core-search step, "
+                         "with cold LP rounds, or with HiGHS's RINS/RENS left on")
     args = ap.parse_args(argv)
     global BASELINE
     BASELINE = args.baseline
