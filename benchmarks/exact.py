@@ -11,7 +11,12 @@ Three families, each instance solved by both in the same run:
     style: points in the unit square, demands U{5..35}, capacities
     U[10, 160] scaled so that total capacity = r x total workload with
     r in {1.1, 1.2, 1.3, 1.4, 1.5}, fixed costs U[0,90] + U[100,110] sqrt(R),
-    costs 10 x distance x demand, p = 1, l = 1), 50 hosts x 300 devices.
+    costs 10 x distance x demand, p = 1, l = 1), 50 hosts x 300 devices;
+    with ``--tight-style geometric``, HFL-style instances from
+    :func:`hflopt.geometric_instance` instead (hosts and devices uniform in a
+    100 x 100 km region, link cost = distance, aggregator-cloud cost 100 per
+    host, workloads with mean 10 and CV 0.5, capacities with CV 0.5 summing
+    to r x the workload, costs rounded to integers, p = 1, l = 1).
 
 "plain" is :func:`hflopt.solvers.highs_direct.solve_plain` with
 ``variant="strong"``: ``x_ij <= y_j`` for every pair, capacity rows against
@@ -42,6 +47,8 @@ Usage::
         --baseline exact-cold-lp --limit 60 --plain-limit 60     # warm LP rounds off
     python benchmarks/exact.py --family tight --tight-seeds 2 --tight-limit 60 \
         --baseline strong --plain-limit 60    # HiGHS on the strengthened full model
+    python benchmarks/exact.py --family tight --tight-style geometric --ratios 1.1 1.3 1.5 \
+        --tight-seeds 1 --tight-limit 120 --plain-limit 120   # HFL-style tight instances
     python benchmarks/exact.py --family holmberg --holmberg p56 p57 p58 p59 \
         --baseline exact-sub-mips --plain-limit 120   # RINS/RENS kept on
     nice -n 10 python benchmarks/exact.py --csv results.csv
@@ -113,6 +120,19 @@ def tight_instance(m: int, n: int, ratio: float, seed: int) -> hflopt.Instance:
                                       name=f"tight-{m}x{n}-r{ratio:g}-s{seed}",
                                       metadata={"generator": "benchmarks/exact.py tight_instance",
                                                 "seed": seed, "ratio": ratio})
+
+
+def geometric_tight_instance(m: int, n: int, ratio: float, seed: int) -> hflopt.Instance:
+    """A tightly capacitated HFL-style instance (``--tight-style geometric``).
+
+    Edge hosts and devices uniform in a 100 x 100 km region, link cost =
+    distance (km, rounded), every aggregator costs 100 to reach the cloud,
+    workloads with mean 10 and CV 0.5, host capacities with CV 0.5 summing to
+    ``ratio`` x the total workload; p = 1, l = 1.
+    """
+    return hflopt.geometric_instance(m, n, tightness=ratio, capacity_cv=0.5, decimals=0, cloud_cost=100.0,
+                                     workload_mean=10.0, workload_cv=0.5, participation=1.0, rounds=1,
+                                     seed=seed, name=f"geo-tight-{m}x{n}-r{ratio:g}-s{seed}")
 
 
 def _natural(name: str) -> tuple[str, int, str]:
@@ -376,12 +396,15 @@ def bench_holmberg(args: argparse.Namespace, writer: Any) -> None:
 
 def bench_tight(args: argparse.Namespace, writer: Any) -> None:
     m, n = (int(v) for v in args.tight_size.split("x"))
-    print(f"\n## (c) Tight SSCFLP-style instances, {m}x{n}, total capacity = r x total workload, p = 1\n")
+    geometric = args.tight_style == "geometric"
+    make = geometric_tight_instance if geometric else tight_instance
+    style = "HFL-style geometric" if geometric else "SSCFLP-style"
+    print(f"\n## (c) Tight {style} instances, {m}x{n}, total capacity = r x total workload, p = 1\n")
     print(f"exact limit {args.tight_limit:g} s, plain limit {args.plain_limit:g} s\n", flush=True)
     rows = []
     for r in args.ratios:
         for seed in range(args.tight_seeds):
-            inst = tight_instance(m, n, r, seed)
+            inst = make(m, n, r, seed)
             ex = run("exact", inst, args.tight_limit, args.threads)
             pl = run("plain", inst, args.plain_limit, args.threads)
             rows.append([f"{r:g}", str(seed), str(ex["objective"]), ex["status"], fmt_time(ex),
@@ -413,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tight-size", default="50x300")
     ap.add_argument("--ratios", nargs="*", type=float, default=TIGHT_RATIOS)
     ap.add_argument("--tight-seeds", type=int, default=2)
+    ap.add_argument("--tight-style", choices=["sscflp", "geometric"], default="sscflp",
+                    help="family (c): Cornuejols-style SSCFLP instances (default) or HFL-style "
+                         "geometric ones (distance link costs, cloud cost 100 per aggregator)")
     ap.add_argument("--tight-limit", type=float, default=600.0, help="exact limit on tight instances")
     ap.add_argument("--threads", type=int, default=None, help="HiGHS threads for both (default HiGHS's)")
     ap.add_argument("--csv", help="also write one row per run to this CSV file")

@@ -85,3 +85,27 @@ def test_bound_strength_knapsacks_are_exact_and_its_bound_is_valid():
     optimum = hflopt.solve(bench.tight_instance(5, 20, 1.3, 0), method="exact").objective
     assert out["lp"] <= out["lagrangian"] + 1e-6
     assert out["lagrangian"] <= optimum + 1e-6 and out["root"] <= optimum + 1e-6
+
+
+@pytest.mark.parametrize("style, title", [("sscflp", "SSCFLP-style"), ("geometric", "HFL-style geometric")])
+def test_tight_family_runs_both_styles_and_both_methods_agree(tmp_path, capsys, style, title):
+    import csv
+
+    import numpy as np
+
+    bench = _load("exact")
+    make = bench.geometric_tight_instance if style == "geometric" else bench.tight_instance
+    inst = make(4, 14, 1.2, 0)  # what main runs with --tight-seeds 1
+    # tight by construction: capacities add up to the ratio times the workload, every device must join
+    assert inst.capacity.sum() == pytest.approx(1.2 * inst.workload.sum(), rel=0.02)
+    assert inst.min_participants == 14 and np.all(inst.link_cost == np.round(inst.link_cost))
+    out = tmp_path / "runs.csv"
+    assert bench.main(["--family", "tight", "--tight-style", style, "--tight-size", "4x14", "--ratios", "1.2",
+                       "--tight-seeds", "1", "--tight-limit", "30", "--plain-limit", "30",
+                       "--csv", str(out)]) == 0
+    assert f"Tight {title} instances, 4x14" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    assert [r["method"] for r in rows] == ["exact", "plain"]
+    assert all(r["status"] == "optimal" for r in rows)
+    assert float(rows[0]["objective"]) == pytest.approx(float(rows[1]["objective"]))
+    assert rows[0]["instance"] == inst.name
