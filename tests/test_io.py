@@ -354,3 +354,67 @@ def test_malformed_json_documents_never_crash(doc, fmt):
             load_instance(path, format=fmt)
         except InstanceError as exc:
             assert "\n" not in str(exc)
+
+
+# ------------------------------------------------ compressed files, byte-order marks
+MINI_SSCFLP = b"2 3\n10 100.\n20 200.\n1. 2. 3.\n1 2 3\n7 8 9\n"
+
+
+def test_sscflp_file_with_a_utf8_byte_order_mark(tmp_path):
+    plain, marked = tmp_path / "plain.txt", tmp_path / "marked.txt"
+    plain.write_bytes(MINI_SSCFLP)
+    marked.write_bytes(b"\xef\xbb\xbf" + MINI_SSCFLP.replace(b"\n", b"\r\n"))  # as Notepad saves it
+    assert detect_format(marked) == "sscflp"
+    back = load_instance(marked)
+    assert back.dense_costs().tolist() == load_instance(plain).dense_costs().tolist()
+    assert back.capacity.tolist() == [10, 20] and back.workload.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("module, suffix", [("gzip", ".gz"), ("bz2", ".bz2"), ("lzma", ".xz")])
+def test_compressed_files_read_as_the_plain_ones(tmp_path, tiny, module, suffix):
+    import importlib
+
+    import networkx as nx
+
+    comp = importlib.import_module(module)
+    native = tmp_path / "inst.json"
+    save_instance(tiny, native)
+    sscflp = tmp_path / "mini.txt"
+    sscflp.write_bytes(MINI_SSCFLP)
+    G = nx.Graph(cloud="c")
+    G.add_node("c", role="cloud")
+    G.add_node("h", role="host", capacity=10)
+    G.add_node("d", role="device", workload=2)
+    G.add_edge("c", "h", weight=3)
+    G.add_edge("h", "d", weight=1)
+    graphml = tmp_path / "net.graphml"
+    nx.write_graphml(G, graphml)
+    for plain in (native, sscflp, graphml):
+        packed = tmp_path / (plain.name + suffix)
+        packed.write_bytes(comp.compress(plain.read_bytes()))
+        assert detect_format(packed) == detect_format(plain)
+        back, want = load_instance(packed), load_instance(plain)
+        assert back == want and back.name == want.name  # named as the plain file would be
+
+
+def test_bad_compressed_files_and_compressed_output_get_one_message(tmp_path, tiny, capsys):
+    import gzip
+
+    native = tmp_path / "inst.json"
+    save_instance(tiny, native)
+    truncated = tmp_path / "cut.json.gz"
+    truncated.write_bytes(gzip.compress(native.read_bytes())[:40])
+    with pytest.raises(FormatError, match="gzip data ends early"):
+        load_instance(truncated)
+    fake = tmp_path / "fake.json.gz"
+    fake.write_bytes(native.read_bytes())  # named .gz, not compressed
+    with pytest.raises(FormatError, match="is not valid gzip data"):
+        load_instance(fake)
+    for bad in (truncated, fake):
+        assert main(["info", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"hflopt: {bad}")
+    with pytest.raises(InstanceError, match="compressed output is not written"):
+        save_instance(tiny, tmp_path / "out.json.gz")
+    assert main(["convert", str(native), str(tmp_path / "out.json.gz")]) == 2
+    assert not (tmp_path / "out.json.gz").exists()

@@ -29,7 +29,7 @@ from typing import Any
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
 from hflopt.io import authors, csv_tables, native, sscflp
-from hflopt.io._common import parse_json, read_text, write_text_atomic
+from hflopt.io._common import compression, data_suffix, parse_json, read_bytes, read_text, write_text_atomic
 
 __all__ = [
     "FORMATS",
@@ -97,14 +97,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         )
     if not p.exists():
         raise InstanceError("no such file", source=source)
-    suffix = p.suffix.lower()
+    suffix = data_suffix(p)
     if suffix in _SUFFIX_READ:
         return _SUFFIX_READ[suffix]
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(4096)
-    except OSError as exc:
-        raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+    head = read_bytes(p, source, limit=4096)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{") or suffix == ".json":
         obj = parse_json(read_text(p, source), source)
@@ -164,6 +160,11 @@ def save_instance(
 ) -> str:
     """Write ``instance`` atomically; return the format name used."""
     p = Path(path)
+    if compression(p):
+        raise InstanceError(
+            "compressed output is not written: write the plain file and compress it "
+            "(compressed instance files are read directly)", field="output", value=str(path),
+        )
     if format:
         fmt = _canonical(format)
     else:

@@ -62,16 +62,57 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def read_bytes(path: Path, source: str) -> bytes:
-    """The file's bytes, or an InstanceError naming it (missing, a folder, unreadable)."""
+#: compressed files are read transparently, told by their last extension
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def compression(path: Path) -> str | None:
+    """``"gzip"``, ``"bz2"`` or ``"lzma"`` when ``path`` names a compressed file, else None."""
+    return COMPRESSION.get(path.suffix.lower())
+
+
+def data_suffix(path: Path) -> str:
+    """The extension that tells the format: ``.json`` for both ``a.json`` and ``a.json.gz``."""
+    return (path.with_suffix("") if compression(path) else path).suffix.lower()
+
+
+def data_stem(path: Path) -> str:
+    """The file's name without its extension(s): ``inst`` for ``inst.json`` and ``inst.json.gz``."""
+    return (path.with_suffix("") if compression(path) else path).stem
+
+
+def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:
+    """The file's bytes (decompressed for .gz, .bz2 and .xz files), at most ``limit`` of them.
+
+    Raises an InstanceError naming the file when it is missing, a folder,
+    unreadable or not valid compressed data.
+    """
+    import importlib
+
+    kind = compression(path)
     try:
-        return path.read_bytes()
+        if kind is None:
+            if limit is None:
+                return path.read_bytes()
+            with open(path, "rb") as fh:
+                return fh.read(limit)
+        with importlib.import_module(kind).open(path, "rb") as fh:
+            return fh.read() if limit is None else fh.read(limit)
     except FileNotFoundError:
         raise InstanceError("no such file", source=source) from None
     except IsADirectoryError:
         raise InstanceError("is a folder, expected a file", source=source) from None
-    except OSError as exc:
+    except EOFError:
+        raise FormatError(f"{kind} data ends early (a truncated file?)", source=source) from None
+    except PermissionError as exc:
         raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+    except Exception as exc:  # gzip.BadGzipFile, zlib.error, lzma.LZMAError, OSError("Invalid data stream")
+        if kind is None and isinstance(exc, OSError):
+            raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
+        if kind is None:
+            raise
+        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise FormatError(f"is not valid {kind} data ({detail})", source=source) from None
 
 
 def read_text(path: Path, source: str) -> str:

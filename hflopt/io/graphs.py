@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import heapq
+import io
 import itertools
 import math
 import numbers
@@ -531,7 +532,9 @@ def _graph_format(path: Path, format: str | None) -> str:
                 f"unknown graph format (known: {', '.join(GRAPH_FORMATS)})", field="format", value=format
             )
         return key
-    suffix = path.suffix.lower()
+    from hflopt.io._common import data_suffix
+
+    suffix = data_suffix(path)
     for name, suffixes in GRAPH_FORMATS.items():
         if suffix in suffixes:
             return name
@@ -654,16 +657,21 @@ def read_graph(path: str | Path, format: str | None = None) -> Any:
     fmt = _graph_format(p, format)
     if not p.is_file():
         raise InstanceError("no such file", source=source)
+    from hflopt.io._common import compression, read_bytes
+
+    def handle() -> Any:  # networkx guesses compression from .gz/.bz2 only; hflopt reads .xz too
+        return io.BytesIO(read_bytes(p, source)) if compression(p) else p
+
     try:
         if fmt == "graphml":
-            G = nx.read_graphml(p)
+            G = nx.read_graphml(handle())
         elif fmt == "gml":
             try:
-                G = nx.read_gml(p, label="label")
+                G = nx.read_gml(handle(), label="label")
             except nx.NetworkXError as exc:
                 if "label" not in str(exc):
                     raise
-                G = nx.read_gml(p, label="id")
+                G = nx.read_gml(handle(), label="id")
         else:
             G = _read_edgelist(p, source)
     except InstanceError as exc:
@@ -701,10 +709,12 @@ def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
 
 def _reader(fmt: str) -> Callable[[Path, str], Instance]:
     def read(path: Path, source: str) -> Instance:
+        from hflopt.io._common import data_stem
+
         G = read_graph(path, fmt)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnreachableDevicesWarning)
-            inst = instance_from_graph(G, name=str(G.graph.get("name") or path.stem))
+            inst = instance_from_graph(G, name=str(G.graph.get("name") or data_stem(path)))
         for w in caught:  # re-issue, naming the file
             text = f"{source}: {w.message}" if issubclass(w.category, UnreachableDevicesWarning) else w.message
             warnings.warn(text, w.category, stacklevel=3)

@@ -44,7 +44,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import atomic_path, num, read_bytes, rename_field
+from hflopt.io._common import atomic_path, compression, num, read_bytes, rename_field
 
 _FIELDS = {
     "capacity": "capacity",
@@ -55,9 +55,12 @@ _FIELDS = {
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*(\r?\n|$)")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def sniff(head: bytes) -> bool:
     """True when the first line holds exactly two whole numbers."""
-    return bool(_HEADER.match(head.split(b"\0", 1)[0][:200] + b"\n"))
+    return bool(_HEADER.match(head.split(b"\0", 1)[0].removeprefix(_BOM)[:200] + b"\n"))
 
 
 def read(path: Path, source: str) -> Instance:
@@ -125,7 +128,8 @@ def _check_facility_lines(data: bytes, starts: np.ndarray, first: np.ndarray, m:
 
 
 def _read(path: Path, source: str, layout: str | None) -> Instance:
-    data = read_bytes(path, source).split(b"\0", 1)[0]
+    # a UTF-8 byte-order mark (files saved by Windows editors) is not part of the data
+    data = read_bytes(path, source).split(b"\0", 1)[0].removeprefix(_BOM)
     matches = list(re.finditer(rb"\S+", data))
     tokens = [mt.group() for mt in matches]
     if any(t.lower() == b"capacity" for t in tokens[2:]):
@@ -181,7 +185,8 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
     try:
         return Instance.from_dense(
             fac[:, 0], fac[:, 1], demand, cost_im,
-            participation_ratio=1.0, rounds_ratio=1, name=path.name, metadata=metadata,
+            participation_ratio=1.0, rounds_ratio=1, name=path.with_suffix("").name if compression(path) else path.name,
+            metadata=metadata,
         )
     except InstanceError as exc:
         err = rename_field(exc, _FIELDS, source)
