@@ -410,7 +410,11 @@ def test_bad_compressed_files_and_compressed_output_get_one_message(tmp_path, ti
     fake.write_bytes(native.read_bytes())  # named .gz, not compressed
     with pytest.raises(FormatError, match="is not valid gzip data"):
         load_instance(fake)
-    for bad in (truncated, fake):
+    xz_named = tmp_path / "other.json.xz"
+    xz_named.write_bytes(gzip.compress(native.read_bytes()))  # gzip data under an .xz name
+    with pytest.raises(FormatError, match="is not valid xz data"):
+        load_instance(xz_named)
+    for bad in (truncated, fake, xz_named):
         assert main(["info", str(bad)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"hflopt: {bad}")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import math
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -63,11 +67,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 #: compressed files are read transparently, told by their last extension
-COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+COMPRESSION = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+_OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
 
 
 def compression(path: Path) -> str | None:
-    """``"gzip"``, ``"bz2"`` or ``"lzma"`` when ``path`` names a compressed file, else None."""
+    """``"gzip"``, ``"bzip2"`` or ``"xz"`` when ``path`` names a compressed file, else None."""
     return COMPRESSION.get(path.suffix.lower())
 
 
@@ -87,8 +92,6 @@ def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:
     Raises an InstanceError naming the file when it is missing, a folder,
     unreadable or not valid compressed data.
     """
-    import importlib
-
     kind = compression(path)
     try:
         if kind is None:
@@ -96,7 +99,7 @@ def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:
                 return path.read_bytes()
             with open(path, "rb") as fh:
                 return fh.read(limit)
-        with importlib.import_module(kind).open(path, "rb") as fh:
+        with _OPENERS[kind](path, "rb") as fh:
             return fh.read() if limit is None else fh.read(limit)
     except FileNotFoundError:
         raise InstanceError("no such file", source=source) from None
@@ -104,15 +107,12 @@ def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:
         raise InstanceError("is a folder, expected a file", source=source) from None
     except EOFError:
         raise FormatError(f"{kind} data ends early (a truncated file?)", source=source) from None
-    except PermissionError as exc:
-        raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
-    except Exception as exc:  # gzip.BadGzipFile, zlib.error, lzma.LZMAError, OSError("Invalid data stream")
-        if kind is None and isinstance(exc, OSError):
-            raise InstanceError(f"cannot be read: {exc.strerror}", source=source) from None
-        if kind is None:
-            raise
-        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise FormatError(f"is not valid {kind} data ({detail})", source=source) from None
+    except OSError as exc:  # also gzip.BadGzipFile and bz2's "Invalid data stream" (no errno)
+        if kind is None or exc.errno is not None:
+            raise InstanceError(f"cannot be read: {exc.strerror or exc}", source=source) from None
+        raise FormatError(f"is not valid {kind} data ({exc})", source=source) from None
+    except (zlib.error, lzma.LZMAError) as exc:
+        raise FormatError(f"is not valid {kind} data ({exc})", source=source) from None
 
 
 def read_text(path: Path, source: str) -> str:
