@@ -51,6 +51,10 @@ Usage::
         --tight-seeds 1 --tight-limit 120 --plain-limit 120   # HFL-style tight instances
     python benchmarks/exact.py --family holmberg --holmberg p56 p57 p58 p59 \
         --baseline exact-sub-mips --plain-limit 120   # RINS/RENS kept on
+    python benchmarks/exact.py --family authors --sizes 100x10000 --seeds 5 --limit 3 \
+        --plain-limit 3 --baseline exact-lp-cap-75    # short limits, old LP share rule
+    python benchmarks/exact.py --family authors --sizes 100x10000 --seeds 5 --limit 5 \
+        --plain-limit 5 --method auto --baseline exact-lp-cap-75   # the same for auto
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -186,8 +190,10 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 #: exact's valid strengthenings ("strong"), or hflopt's exact method without the
 #: core-search step of its heuristic phase, with every LP round solved cold and none
 #: resumed, or with HiGHS's RINS/RENS sub-MIPs left on in branch-and-bound (ablations)
-BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp", "exact-sub-mips")
+BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp", "exact-sub-mips",
+             "exact-lp-cap-75")
 BASELINE = "plain"
+METHOD = "exact"  # what the "exact" columns (and the exact-* baselines) run: "exact" or "auto"
 
 
 def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: int | None) -> None:
@@ -210,11 +216,14 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
             elif BASELINE == "exact-sub-mips":  # HiGHS's RINS/RENS kept in branch-and-bound
                 options["solver_options"] = {"mip_heuristic_run_rins": True,
                                              "mip_heuristic_run_rens": True}
+            elif BASELINE == "exact-lp-cap-75":  # the short-limit rules before 2026-12-02
+                ex._LP_MAX_SHARE_WITH_START = ex._LP_MAX_SHARE  # LP rounds cut at 75% regardless
+                ex._BUILD_SECONDS_PER_LINK = 0.0  # the MILP built before the setup check
             else:  # exact-cold-lp: every LP round solved from scratch, none resumed
                 ex._WARM_LP = False
-            res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads, **options)
+            res = hflopt.solve(inst, METHOD, time_limit=limit, threads=threads, **options)
         else:
-            res = hflopt.solve(inst, "exact", time_limit=limit, threads=threads)
+            res = hflopt.solve(inst, METHOD, time_limit=limit, threads=threads)
         wall = time.perf_counter() - t0
         obj = res.solution.verify(inst) if res.solution is not None else None
         conn.send({"status": res.status.value, "objective": obj, "bound": res.bound, "gap": res.gap,
@@ -442,15 +451,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tight-limit", type=float, default=600.0, help="exact limit on tight instances")
     ap.add_argument("--threads", type=int, default=None, help="HiGHS threads for both (default HiGHS's)")
     ap.add_argument("--csv", help="also write one row per run to this CSV file")
+    ap.add_argument("--method", choices=["exact", "auto"], default="exact",
+                    help="hflopt method of the 'exact' columns and of the exact-* baselines "
+                         "(default exact; auto: heuristic phase first, then exact)")
     ap.add_argument("--baseline", choices=BASELINES, default="plain",
                     help="what the 'plain' columns run: the textbook model (default), the "
                          "same model with exact's valid strengthenings ('strong': capacity "
                          "against R_j y_j, cover row, assignment equalities when T = N) or, as "
                          "ablations, hflopt's exact method without its core-search step, "
-                         "with cold LP rounds, or with HiGHS's RINS/RENS left on")
+                         "with cold LP rounds, with HiGHS's RINS/RENS left on, or with the "
+                         "short-time-limit rules before 2026-12-02 (LP rounds cut at 75%% of the "
+                         "limit even with a warm start; the MILP built before the setup check)")
     args = ap.parse_args(argv)
-    global BASELINE
+    global BASELINE, METHOD
     BASELINE = args.baseline
+    METHOD = args.method
     families = args.family or ["authors", "holmberg", "tight"]
     if args.quick:
         args.sizes = args.sizes or ["10x1000", "50x1000", "100x1000", "100x10000"]
@@ -466,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# command: {' '.join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])}")
     if BASELINE != "plain":
         print(f"# the 'plain' columns run: {BASELINE}")
+    if METHOD != "exact":
+        print(f"# the 'exact' columns run hflopt's method {METHOD!r}")
     fh = open(args.csv, "w", newline="") if args.csv else None  # noqa: SIM115
     writer = None
     if fh is not None:

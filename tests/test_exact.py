@@ -551,9 +551,58 @@ def test_an_lp_round_leaves_time_for_a_start(monkeypatch):
     monkeypatch.setattr(exact_module, "_LP_MAX_SHARE", 1e-9)
     res = solve_exact(inst, time_limit=10)
     assert res.stats["lagrangian_bound"] is None  # the LP did not finish
+    assert res.stats["lp_time_share"] == 1e-9
     assert res.solution is not None
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.objective >= 20  # the optimum
+
+
+def test_with_a_solution_at_hand_the_lp_may_use_more_of_the_limit(monkeypatch):
+    # no LP round runs past 75% of a time limit while there is no solution, past 90% once
+    # there is one (a warm start, e.g. from method="auto")
+    import hflopt.solvers.exact as ex
+
+    inst = random_instance(20, 300, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(300, 20, 20), seed=1)
+    optimum = solve_exact(inst).objective
+    seen: list[float] = []
+    real = ex._solve_lp
+
+    def recording(p, core, closed, deadline, *args):
+        seen.append(deadline.seconds)
+        return real(p, core, closed, deadline, *args)
+
+    monkeypatch.setattr(ex, "_solve_lp", recording)
+    res = solve_exact(inst, time_limit=40)
+    assert res.stats["lp_time_share"] == ex._LP_MAX_SHARE == 0.75
+    assert seen[0] <= 0.75 * 40
+    check_optimal(res, inst, optimum)
+    seen.clear()
+    res = solve_exact(inst, time_limit=40, warm_start=Solution(res.solution.host_of))
+    assert res.stats["lp_time_share"] == ex._LP_MAX_SHARE_WITH_START == 0.9
+    assert 0.75 * 40 < seen[0] <= 0.9 * 40
+    check_optimal(res, inst, optimum)
+    # without a time limit: no share
+    res = solve_exact(inst)
+    assert "lp_time_share" not in res.stats
+    check_optimal(res, inst, optimum)
+
+
+def test_the_restricted_milp_is_not_built_without_time_to_build_it(monkeypatch):
+    # authors' generator 50 x 1,000 seed 0 needs branch-and-bound (bound 22, optimum 24)
+    import hflopt.solvers.exact as ex
+
+    inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
+                           max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=0)
+    monkeypatch.setattr(ex, "_BUILD_SECONDS_PER_LINK", 1.0)  # pretend: 1 s per link to build
+    res = solve_exact(inst, time_limit=30)
+    assert res.status == Status.TIME_LIMIT
+    assert res.stats["branch_and_bound"].startswith("skipped")
+    assert "mip_columns" not in res.stats  # not built
+    assert "to build it" in res.message and "Lagrangian bound are returned" in res.message
+    assert res.solve_seconds < 25  # returned without waiting for the limit
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+    assert res.bound is not None and res.bound <= 24 <= res.objective
 
 
 def test_strengthened_plain_model_keeps_the_optimum_and_tightens_the_lp():

@@ -115,8 +115,21 @@ _MAX_CG_ROUNDS = 8
 # Under a time limit, no new LP round starts after this share of it (a tight
 # 200x2000 instance spent all of 30 s in LP rounds and returned no solution)
 _BOUND_SHARE = 0.5
-# ... and no LP round runs past this share of it.
+# ... and no LP round runs past this share of it while no solution is at hand ...
 _LP_MAX_SHARE = 0.75
+# ... or past this share once one is (a warm start, e.g. from method="auto"): the LP
+# is then worth finishing, since LP rounding usually beats what the heuristics make of
+# the start in the rest of the time. method="auto" with time_limit=5 on authors'
+# 100x10,000 seeds 0-19 (exact gets ~3.7 s and the core search's solution; same
+# process, alternating): 10 proven optimal instead of 9, objectives summing to 101
+# instead of 153 (better on 7, e.g. 4 vs 22, worse on 2: 9 vs 8, 5 vs 4), slowest
+# return 5.75 s vs 5.86 s. (`benchmarks/exact.py --method auto --baseline
+# exact-lp-cap-75 --sizes 100x10000 --seeds 20 --limit 5`, one child process per
+# run: 11 vs 11 proven, slowest 5.72 vs 6.09 s.) Without a start the share
+# stays 0.75: running the quick greedy first to get one (0.3 s on 10^6 links) was
+# measured too, exact alone with time_limit=3.3 on the same seeds: one instance
+# better (16 vs 373), two slightly worse, one overran the limit by 3 s -- dropped.
+_LP_MAX_SHARE_WITH_START = 0.9
 # Budget of the registered local search: base + links / rate, at most max (s).
 _LS_BASE = 0.3
 _LS_LINKS_PER_SECOND = 50_000.0
@@ -169,6 +182,9 @@ _STRONG_MAX_LINK_ROWS = 50_000
 # is skipped when less than this many seconds per nonzero are left: it could not
 # produce a solution or a bound in time, only overrun the limit.
 _MIP_SETUP_SECONDS_PER_NONZERO = 3e-6
+# Building the restricted MILP's arrays takes about this long per link (1.0-1.25 s for
+# 10^6 links): with less time left than that, it is not built at all.
+_BUILD_SECONDS_PER_LINK = 1e-6
 _WARM_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
                                      "mip_heuristic_run_rens": False}
 
@@ -909,8 +925,10 @@ def solve_exact(
             if deadline.seconds is not None:
                 # an LP round may not take the whole budget: without a start, the heuristics
                 # need the rest (500x50,000 tight, k = 20, 20 s: the first LP took it all)
+                share = _LP_MAX_SHARE if st.best is None else _LP_MAX_SHARE_WITH_START
+                stats["lp_time_share"] = share
                 lp_deadline = Deadline(max(0.01, min(deadline.remaining(),
-                                                     _LP_MAX_SHARE * deadline.seconds
+                                                     share * deadline.seconds
                                                      - deadline.elapsed())))
             lp = _solve_lp(p, core, closed, lp_deadline, threads, verbose,
                            lp.basis if lp is not None and _WARM_LP else None)
@@ -1014,6 +1032,23 @@ def solve_exact(
 
     # ---- 4. branch-and-bound on the restricted model
     tick = time.perf_counter()
+
+    def too_little_time(what: str) -> Result:
+        phases["build"] = time.perf_counter() - tick
+        stats["branch_and_bound"] = f"skipped: {what}, {deadline.remaining():.1f} s left"
+        if st.best is None:
+            returned = "no solution was found before"
+        elif lag is None:
+            returned = "the best heuristic solution is returned, without a bound (the LP did not finish)"
+        else:
+            returned = "the best heuristic solution and the Lagrangian bound are returned"
+        return done(timed_out=True, message=(
+            f"time limit reached: too little time left for branch-and-bound on the restricted MILP "
+            f"({what}); {returned}; a longer time limit lets it run"))
+
+    n_keep = int(keep.sum())
+    if deadline.seconds is not None and deadline.remaining() < _BUILD_SECONDS_PER_LINK * n_keep:
+        return too_little_time(f"{n_keep:,} links, about {_BUILD_SECONDS_PER_LINK * n_keep:.1f} s to build it")
     mip_variant = variant
     gm = build_grouped(instance, np.flatnonzero(keep), closed=closed, uncapacitated=uncapacitated,
                        variant=variant, total_capacity_row=True, assign_equal=p.equal)
@@ -1039,18 +1074,11 @@ def solve_exact(
     stats["mip_presolve"] = mip_options.get("presolve", "on")
     fresh = functools.partial(highs_with, arrays, verbose=verbose, threads=threads, seed=seed,
                               options=mip_options)
-    stats.update(mip_columns=arrays.n_cols, mip_rows=arrays.n_rows, mip_groups=gm.n_z)
+    stats.update(mip_columns=arrays.n_cols, mip_rows=arrays.n_rows, mip_nonzeros=arrays.n_nonzeros,
+                 mip_groups=gm.n_z)
     setup = _MIP_SETUP_SECONDS_PER_NONZERO * arrays.n_nonzeros
     if deadline.seconds is not None and deadline.remaining() < setup:
-        phases["build"] = time.perf_counter() - tick
-        stats["branch_and_bound"] = (f"skipped: {arrays.n_nonzeros:,} nonzeros need about "
-                                     f"{setup:.1f} s of HiGHS setup, {deadline.remaining():.1f} s left")
-        what = ("the best heuristic solution and the Lagrangian bound are returned"
-                if st.best is not None else "no solution was found before")
-        return done(timed_out=True, message=(
-            "time limit reached: too little time left for branch-and-bound on the restricted "
-            f"MILP ({arrays.n_cols:,} columns, about {setup:.0f} s of HiGHS setup alone); "
-            f"{what}; a longer time limit lets it run"))
+        return too_little_time(f"{arrays.n_cols:,} columns, about {setup:.0f} s of HiGHS setup alone")
     h = fresh()
     phases["build"] = time.perf_counter() - tick
     abs_gap = (1.0 - 1e-6) if (gap == 0 and p.gran) else None
