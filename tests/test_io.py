@@ -418,7 +418,29 @@ def test_bad_compressed_files_and_compressed_output_get_one_message(tmp_path, ti
         assert main(["info", str(bad)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"hflopt: {bad}")
-    with pytest.raises(InstanceError, match="compressed output is not written"):
-        save_instance(tiny, tmp_path / "out.json.gz")
-    assert main(["convert", str(native), str(tmp_path / "out.json.gz")]) == 2
-    assert not (tmp_path / "out.json.gz").exists()
+    # compressed output: the JSON formats only, refused before anything is written otherwise
+    sscflp = tmp_path / "p.txt"
+    sscflp.write_bytes(MINI_SSCFLP)
+    with pytest.raises(InstanceError, match="compressed output is written for the JSON formats only"):
+        save_instance(load_instance(sscflp), tmp_path / "out.txt.gz")
+    assert main(["convert", str(sscflp), str(tmp_path / "out.txt.gz")]) == 2
+    assert not (tmp_path / "out.txt.gz").exists()
+
+
+@pytest.mark.parametrize("suffix, module", [(".gz", "gzip"), (".bz2", "bz2"), (".xz", "lzma")])
+def test_json_instances_and_results_are_written_compressed(tmp_path, tiny, suffix, module, capsys):
+    import importlib
+
+    comp = importlib.import_module(module)
+    for fmt, name in (("native", "inst.json"), ("authors", "authors.json")):
+        packed = tmp_path / (name + suffix)
+        assert save_instance(tiny, packed, format=fmt if fmt == "authors" else None) == fmt
+        json.loads(comp.decompress(packed.read_bytes()))  # really compressed JSON
+        assert load_instance(packed) == tiny
+    first = (tmp_path / ("inst.json" + suffix)).read_bytes()
+    save_instance(tiny, tmp_path / ("inst.json" + suffix))
+    assert (tmp_path / ("inst.json" + suffix)).read_bytes() == first  # same instance, same bytes
+    out = tmp_path / ("result.json" + suffix)
+    assert main(["solve", str(tmp_path / ("inst.json" + suffix)), "-q", "-o", str(out)]) == 0
+    result = json.loads(comp.decompress(out.read_bytes()))
+    assert result["status"] == "optimal" and result["objective"] == hflopt.solve(tiny).objective

@@ -55,6 +55,8 @@ FORMATS: dict[str, tuple[Reader, Writer | None, str]] = {
 }
 _ALIASES = {"hflopt": "native", "json": "native", "lcn": "authors", "beasley": "orlib"}
 _SUFFIX_READ: dict[str, str] = {}
+#: formats whose writers can compress (.gz, .bz2, .xz names)
+_COMPRESSIBLE = ("native", "authors")
 _SUFFIX_WRITE = {".json": "native", ".txt": "sscflp", ".dat": "sscflp", ".sscflp": "sscflp"}
 
 
@@ -160,15 +162,10 @@ def save_instance(
 ) -> str:
     """Write ``instance`` atomically; return the format name used."""
     p = Path(path)
-    if compression(p):
-        raise InstanceError(
-            "compressed output is not written: write the plain file and compress it "
-            "(compressed instance files are read directly)", field="output", value=str(path),
-        )
     if format:
         fmt = _canonical(format)
     else:
-        suffix = p.suffix.lower()
+        suffix = data_suffix(p)
         if suffix in _SUFFIX_WRITE:
             fmt = _SUFFIX_WRITE[suffix]
         elif suffix == "" or p.is_dir():
@@ -182,6 +179,11 @@ def save_instance(
     writer = FORMATS[fmt][1]
     if writer is None:
         raise InstanceError("format can be read but not written", field="format", value=fmt)
+    if compression(p) and fmt not in _COMPRESSIBLE:
+        raise InstanceError(
+            f"compressed output is written for the JSON formats only ({', '.join(_COMPRESSIBLE)}), "
+            f"not {fmt}: write the plain file and compress it", field="output", value=str(path),
+        )
     try:
         writer(instance, p)
     except InstanceError as exc:

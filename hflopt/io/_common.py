@@ -61,9 +61,21 @@ def atomic_path(path: str | os.PathLike[str], *, directory: bool = False) -> Ite
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, then rename)."""
+    """Write ``text`` to ``path`` atomically (temporary file, then rename).
+
+    A ``.gz``, ``.bz2`` or ``.xz`` name gets the UTF-8 text compressed that way
+    (gzip without a timestamp: same text, same bytes).
+    """
+    data = text.encode("utf-8")
+    kind = compression(Path(path))
+    if kind == "gzip":
+        data = gzip.compress(data, mtime=0)
+    elif kind == "bzip2":
+        data = bz2.compress(data)
+    elif kind == "xz":
+        data = lzma.compress(data)
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
 
 
 #: compressed files are read transparently, told by their last extension
