@@ -544,7 +544,7 @@ def _number_list(text: str | None, flag: str) -> list[float] | None:
 def _generate_graph(args: argparse.Namespace) -> Any:
     import warnings
 
-    from hflopt.io._common import data_stem
+    from hflopt.io._common import uncompressed
     from hflopt.io.graphs import UnreachableDevicesWarning, instance_from_graph, read_graph
 
     G = read_graph(args.graph, args.graph_format)
@@ -575,7 +575,7 @@ def _generate_graph(args: argparse.Namespace) -> Any:
             weight=None if args.weight.lower() == "none" else args.weight,
             capacity=_number_or_text(args.capacity), workload=_number_or_text(args.workload),
             k=args.k, cutoff=args.cutoff, on_unreachable=args.on_unreachable,
-            name=args.name or str(G.graph.get("name") or data_stem(Path(args.graph))), **kwargs,
+            name=args.name or str(G.graph.get("name") or uncompressed(Path(args.graph)).stem), **kwargs,
         )
     for w in caught:
         if issubclass(w.category, UnreachableDevicesWarning):

@@ -271,9 +271,11 @@ def test_graph_files_round_trip_through_load_instance(city: nx.Graph, tmp_path, 
 
 def test_write_graph_round_trips_every_format(city: nx.Graph, tmp_path) -> None:
     want = {frozenset((u, v)): w for u, v, w in city.edges(data="weight")}
-    for suffix in (".graphml", ".gml", ".edges"):
+    for suffix in (".graphml", ".gml", ".edges", ".graphml.gz", ".gml.xz", ".edges.bz2"):
         path = tmp_path / f"g{suffix}"
         write_graph(city, path)
+        magic = {".gz": b"\x1f\x8b", ".xz": b"\xfd7zXZ", ".bz2": b"BZh"}.get(path.suffix, b"")
+        assert path.read_bytes().startswith(magic)  # compressed when the name says so
         G = read_graph(path)
         assert {frozenset((u, v)): w for u, v, w in G.edges(data="weight")} == want
         assert sorted(G.nodes) == sorted(city.nodes)

@@ -29,7 +29,7 @@ from typing import Any
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
 from hflopt.io import authors, csv_tables, native, sscflp
-from hflopt.io._common import compression, data_suffix, parse_json, read_bytes, read_text, write_text_atomic
+from hflopt.io._common import compression, parse_json, read_bytes, read_text, uncompressed, write_text_atomic
 
 __all__ = [
     "FORMATS",
@@ -55,7 +55,7 @@ FORMATS: dict[str, tuple[Reader, Writer | None, str]] = {
 }
 _ALIASES = {"hflopt": "native", "json": "native", "lcn": "authors", "beasley": "orlib"}
 _SUFFIX_READ: dict[str, str] = {}
-#: formats whose writers can compress (.gz, .bz2, .xz names)
+#: instance formats whose writers compress for .gz, .bz2 and .xz names (one JSON file)
 _COMPRESSIBLE = ("native", "authors")
 _SUFFIX_WRITE = {".json": "native", ".txt": "sscflp", ".dat": "sscflp", ".sscflp": "sscflp"}
 
@@ -99,7 +99,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         )
     if not p.exists():
         raise InstanceError("no such file", source=source)
-    suffix = data_suffix(p)
+    suffix = uncompressed(p).suffix.lower()
     if suffix in _SUFFIX_READ:
         return _SUFFIX_READ[suffix]
     head = read_bytes(p, source, limit=4096)
@@ -165,7 +165,7 @@ def save_instance(
     if format:
         fmt = _canonical(format)
     else:
-        suffix = data_suffix(p)
+        suffix = uncompressed(p).suffix.lower()
         if suffix in _SUFFIX_WRITE:
             fmt = _SUFFIX_WRITE[suffix]
         elif suffix == "" or p.is_dir():

@@ -13,7 +13,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,26 +61,29 @@ def atomic_path(path: str | os.PathLike[str], *, directory: bool = False) -> Ite
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, then rename).
+    """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`write_bytes_atomic`."""
+    write_bytes_atomic(path, text.encode("utf-8"))
 
-    A ``.gz``, ``.bz2`` or ``.xz`` name gets the UTF-8 text compressed that way
-    (gzip without a timestamp: same text, same bytes).
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, then rename).
+
+    A ``.gz``, ``.bz2`` or ``.xz`` name gets the data compressed that way
+    (gzip without a timestamp: same data, same bytes).
     """
-    data = text.encode("utf-8")
     kind = compression(Path(path))
-    if kind == "gzip":
-        data = gzip.compress(data, mtime=0)
-    elif kind == "bzip2":
-        data = bz2.compress(data)
-    elif kind == "xz":
-        data = lzma.compress(data)
+    if kind is not None:
+        data = _COMPRESSORS[kind](data)
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
-#: compressed files are read transparently, told by their last extension
+#: compressed files are read (and JSON and graph files written) transparently, told by
+#: their last extension
 COMPRESSION = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 _OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+_COMPRESSORS = {"gzip": partial(gzip.compress, mtime=0), "bzip2": bz2.compress,
+                "xz": lzma.compress}
 
 
 def compression(path: Path) -> str | None:
@@ -88,14 +91,9 @@ def compression(path: Path) -> str | None:
     return COMPRESSION.get(path.suffix.lower())
 
 
-def data_suffix(path: Path) -> str:
-    """The extension that tells the format: ``.json`` for both ``a.json`` and ``a.json.gz``."""
-    return (path.with_suffix("") if compression(path) else path).suffix.lower()
-
-
-def data_stem(path: Path) -> str:
-    """The file's name without its extension(s): ``inst`` for ``inst.json`` and ``inst.json.gz``."""
-    return (path.with_suffix("") if compression(path) else path).stem
+def uncompressed(path: Path) -> Path:
+    """``path`` without its compression extension: its suffix tells the format, its stem the name."""
+    return path.with_suffix("") if compression(path) else path
 
 
 def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:

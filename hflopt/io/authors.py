@@ -19,12 +19,12 @@ from hflopt.errors import InstanceError
 from hflopt.instance import Instance
 from hflopt.io._common import (
     check_schema,
-    data_stem,
     nums,
     parse_json,
     read_text,
     rename_field,
     shipped_schema,
+    uncompressed,
     write_text_atomic,
 )
 
@@ -49,7 +49,7 @@ def sniff(obj: Any) -> bool:
 
 
 def read(path: Path, source: str) -> Instance:
-    return from_obj(parse_json(read_text(path, source), source), source, default_name=data_stem(path))
+    return from_obj(parse_json(read_text(path, source), source), source, default_name=uncompressed(path).stem)
 
 
 def from_obj(obj: Any, source: str, default_name: str = "") -> Instance:

@@ -532,9 +532,9 @@ def _graph_format(path: Path, format: str | None) -> str:
                 f"unknown graph format (known: {', '.join(GRAPH_FORMATS)})", field="format", value=format
             )
         return key
-    from hflopt.io._common import data_suffix
+    from hflopt.io._common import uncompressed
 
-    suffix = data_suffix(path)
+    suffix = uncompressed(path).suffix.lower()
     for name, suffixes in GRAPH_FORMATS.items():
         if suffix in suffixes:
             return name
@@ -659,8 +659,11 @@ def read_graph(path: str | Path, format: str | None = None) -> Any:
         raise InstanceError("no such file", source=source)
     from hflopt.io._common import compression, read_bytes
 
-    def handle() -> Any:  # networkx guesses compression from .gz/.bz2 only; hflopt reads .xz too
-        return io.BytesIO(read_bytes(p, source)) if compression(p) else p
+    # networkx guesses compression from .gz/.bz2 only; hflopt reads .xz too (decompressed once)
+    data = read_bytes(p, source) if compression(p) else None
+
+    def handle() -> Any:
+        return io.BytesIO(data) if data is not None else p
 
     try:
         if fmt == "graphml":
@@ -684,13 +687,14 @@ def read_graph(path: str | Path, format: str | None = None) -> Any:
 
 
 def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
-    """Write a networkx graph as GraphML, GML or an hflopt edge list (atomically).
+    """Write a networkx graph as GraphML, GML or an hflopt edge list (atomically;
+    compressed when the name ends in .gz, .bz2 or .xz).
 
     Returns the format used.
     """
     import networkx as nx
 
-    from hflopt.io._common import atomic_path
+    from hflopt.io._common import write_bytes_atomic
 
     p = Path(path)
     fmt = _graph_format(p, format)
@@ -699,22 +703,23 @@ def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
     if fmt == "edgelist":
         _write_edgelist(H, p)
         return fmt
-    with atomic_path(p) as tmp:
-        if fmt == "graphml":
-            nx.write_graphml(H, tmp)
-        else:
-            nx.write_gml(H, tmp)
+    buf = io.BytesIO()  # serialised first: written atomically, compressed for .gz/.bz2/.xz names
+    if fmt == "graphml":
+        nx.write_graphml(H, buf)
+    else:
+        nx.write_gml(H, buf)
+    write_bytes_atomic(p, buf.getvalue())
     return fmt
 
 
 def _reader(fmt: str) -> Callable[[Path, str], Instance]:
     def read(path: Path, source: str) -> Instance:
-        from hflopt.io._common import data_stem
+        from hflopt.io._common import uncompressed
 
         G = read_graph(path, fmt)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnreachableDevicesWarning)
-            inst = instance_from_graph(G, name=str(G.graph.get("name") or data_stem(path)))
+            inst = instance_from_graph(G, name=str(G.graph.get("name") or uncompressed(path).stem))
         for w in caught:  # re-issue, naming the file
             text = f"{source}: {w.message}" if issubclass(w.category, UnreachableDevicesWarning) else w.message
             warnings.warn(text, w.category, stacklevel=3)

@@ -44,7 +44,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import atomic_path, compression, num, read_bytes, rename_field
+from hflopt.io._common import atomic_path, num, read_bytes, rename_field, uncompressed
 
 _FIELDS = {
     "capacity": "capacity",
@@ -185,7 +185,7 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
     try:
         return Instance.from_dense(
             fac[:, 0], fac[:, 1], demand, cost_im,
-            participation_ratio=1.0, rounds_ratio=1, name=path.with_suffix("").name if compression(path) else path.name,
+            participation_ratio=1.0, rounds_ratio=1, name=uncompressed(path).name,
             metadata=metadata,
         )
     except InstanceError as exc:
