@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hflopt import __version__
+from hflopt import __version__, cli_evaluate
 from hflopt.errors import HfloptError, InstanceError, SolverError
 from hflopt.solution import Status
 
@@ -187,6 +187,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show incumbent/bound/gap while solving (default: when stderr is a terminal)")
+    cli_evaluate.add_solve_arguments(p)
     p.set_defaults(handler=_cmd_solve)
 
 
@@ -227,17 +228,22 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     _check_output_path(args.output)
     _check_output_path(args.plot)
     instance = _load(args, args.file)
+    limited, scenario, eval_params = cli_evaluate.latency_instance(args, instance)
     options = _solve_options(args)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
     if "progress" in __import__("inspect").signature(METHODS[args.method]).parameters:
         with _ProgressLine(bool(show) and not args.verbose) as line:
             if line.enabled:
                 options["progress"] = line
-            result = solve(instance, args.method, **options)
+            result = solve(limited, args.method, **options)
     else:
-        result = solve(instance, args.method, **options)
+        result = solve(limited, args.method, **options)
+    evaluation = cli_evaluate.solve_evaluation(instance, result, scenario, eval_params)
     if args.output:
-        write_text_atomic(args.output, dumps_json(result.to_dict()))
+        data = result.to_dict()
+        if evaluation is not None:
+            data["evaluation"] = evaluation.to_dict()
+        write_text_atomic(args.output, dumps_json(data))
     if args.plot and result.solution is not None:
         from hflopt.plotting import save_solution_map
 
@@ -247,6 +253,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
               f"{instance.n_devices} devices, {instance.n_links} links, "
               f"T = {instance.min_participants}, l = {instance.rounds_ratio:g})")
         print(result.summary())
+        if evaluation is not None:
+            print(evaluation.text())
         if args.output:
             print(f"\nresult written to {args.output}")
         if args.plot and result.solution is not None:
@@ -664,6 +672,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         save_instance_map(instance, args.plot, title=None)
         print(f"instance map written to {args.plot}")
     return EXIT_OK
+
+
+_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce]
 
 
 # ------------------------------------------------------------------------ main

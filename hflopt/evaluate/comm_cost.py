@@ -163,28 +163,33 @@ def _costs(values: np.ndarray, unit: bool) -> np.ndarray:
     return np.minimum(values, 1.0) if unit else np.asarray(values, dtype=np.float64)
 
 
-def cheapest_hosts(inst: Instance, *, unit_costs: bool = False) -> np.ndarray:
-    """Each device's cheapest host (smallest link cost, ties to the smaller cloud cost); -1 without links.
+def _cheapest_links(inst: Instance, unit_costs: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Devices with links, and the index of each one's cheapest link (ties: smaller C_e, then lower host).
 
-    One segmented minimum over the sparse links (``np.minimum.reduceat``).
+    One segmented minimum over all K links; the tie-break then works on the
+    (few) cheapest links only.
     """
-    n = inst.n_devices
-    out = np.full(n, -1, dtype=np.int64)
-    if inst.n_links == 0:
-        return out
     ptr = inst.link_ptr
-    has = np.diff(ptr) > 0
-    starts = ptr[:-1][has]
+    deg = np.diff(ptr)
+    has = deg > 0
+    if inst.n_links == 0:
+        return np.flatnonzero(has), np.zeros(0, dtype=np.int64)
     link_c = _costs(inst.link_cost, unit_costs)
-    best = np.minimum.reduceat(link_c, starts)
-    per_link_best = np.repeat(best, np.diff(ptr)[has])
-    edge_c = _costs(inst.edge_cost, unit_costs)[inst.link_host]
-    # Among a device's cheapest links, the one with the smallest cloud cost (then the lowest host index).
-    key = np.where(link_c == per_link_best, edge_c, np.inf)
-    best_edge = np.minimum.reduceat(key, starts)
-    hit = key == np.repeat(best_edge, np.diff(ptr)[has])
-    first = np.minimum.reduceat(np.where(hit, np.arange(inst.n_links), inst.n_links), starts)
-    out[has] = inst.link_host[first]
+    best = np.minimum.reduceat(link_c, ptr[:-1][has])
+    cand = np.flatnonzero(link_c == np.repeat(best, deg[has]))  # sorted by (device, host)
+    starts = np.flatnonzero(np.diff(inst.link_device[cand], prepend=-1))
+    counts = np.diff(np.append(starts, cand.size))
+    edge_c = _costs(inst.edge_cost, unit_costs)[inst.link_host[cand]]
+    low = np.minimum.reduceat(edge_c, starts)
+    pos = np.where(edge_c == np.repeat(low, counts), np.arange(cand.size), cand.size)
+    return np.flatnonzero(has), cand[np.minimum.reduceat(pos, starts)]
+
+
+def cheapest_hosts(inst: Instance, *, unit_costs: bool = False) -> np.ndarray:
+    """Each device's cheapest host (smallest link cost, ties to the smaller cloud cost); -1 without links."""
+    out = np.full(inst.n_devices, -1, dtype=np.int64)
+    devices, links = _cheapest_links(inst, unit_costs)
+    out[devices] = inst.link_host[links]
     return out
 
 
@@ -230,8 +235,7 @@ def comm_cost(
     open_hosts = sol.open_hosts()
     edge_c = _costs(inst.edge_cost, params.unit_costs)
     edge_cloud = per_round * params.global_rounds * float(edge_c[open_hosts].sum())
-    cheapest = cheapest_hosts(inst, unit_costs=params.unit_costs)
-    reach = cheapest >= 0
-    flat = per_round * params.global_rounds_flat * float(edge_c[cheapest[reach]].sum())
-    return CommCost(device_edge, edge_cloud, flat, int(used.size), int(open_hosts.size), int(reach.sum()),
-                    int((~reach).sum()), params)
+    reach, cheapest = _cheapest_links(inst, params.unit_costs)
+    flat = per_round * params.global_rounds_flat * float(edge_c[inst.link_host[cheapest]].sum())
+    return CommCost(device_edge, edge_cloud, flat, int(used.size), int(open_hosts.size), int(reach.size),
+                    inst.n_devices - int(reach.size), params)
