@@ -11,6 +11,7 @@ still serve its devices' inference load (HFLOP, Lackinger et al., LCN 2024).
 'optimal'
 """
 
+from hflopt import evaluate
 from hflopt.errors import (
     FormatError,
     HfloptError,
@@ -51,6 +52,7 @@ __all__ = [
     "__version__",
     "clustered_instance",
     "detect_format",
+    "evaluate",
     "geometric_instance",
     "instance_from_graph",
     "instance_from_points",
