@@ -99,6 +99,10 @@ def latency_instance(args: argparse.Namespace, instance: Any) -> tuple[Any, Any,
     """
     from hflopt.evaluate import LatencyLimits, latency_limited
 
+    if not args.evaluate:
+        given = [flag for flag, value in (("--simulate", args.simulate), ("--slo", args.slo)) if value is not None]
+        if given:
+            raise InstanceError("needs --evaluate", field=given[0], value=getattr(args, given[0][2:]))
     scenario = _scenario(args, instance)
     params = _evaluation_params(args) if args.evaluate else None
     limits = LatencyLimits.parse(max_utilization=args.max_utilization, latency_slo=args.latency_slo,

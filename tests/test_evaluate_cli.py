@@ -78,6 +78,7 @@ def test_solve_evaluate_and_latency_limits(city, tmp_path, capsys) -> None:
     (["--link-latency-limit", "5ms"], "needs a scenario"),
     (["--evaluate", "--simulate", "0"], "--simulate: must be a whole number >= 1"),
     (["--evaluate", "--slo", "fast"], "--slo: must be a duration"),
+    (["--simulate", "100"], "--simulate: needs --evaluate"),
 ])
 def test_solve_bad_latency_options_exit_2_nothing_written(city, tmp_path, capsys, argv, message) -> None:
     _, path = city
