@@ -171,6 +171,8 @@ class LatencyResult:
     def __str__(self) -> str:
         pct = "  ".join(f"{k} {_fmt(v)}" for k, v in self.percentiles_ms.items())
         text = f"{self.setup} ({self.model}): mean {_fmt(self.mean_ms)}  {pct}"
+        if self.share_over_slo is not None:
+            text += f"  over {self.slo_ms:g} ms: {self.share_over_slo:.2%}"
         if self.overloaded:
             text += "  OVERLOADED " + ", ".join(f"{n} x{fac:.3g}" for n, fac in self.overloaded)
         return text
