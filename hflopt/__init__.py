@@ -11,37 +11,77 @@ still serve its devices' inference load (HFLOP, Lackinger et al., LCN 2024).
 'optimal'
 """
 
-from hflopt import evaluate
-from hflopt.errors import (
-    FormatError,
-    HfloptError,
-    InstanceError,
-    SolutionError,
-    SolverError,
-    SolverNotAvailableError,
-)
-from hflopt.generators import (
-    clustered_instance,
-    geometric_instance,
-    instance_from_points,
-    random_instance,
-)
-from hflopt.instance import Instance
-from hflopt.io import detect_format, load_instance, save_instance
-from hflopt.io.graphs import instance_from_graph, read_graph  # also registers graph file formats
-from hflopt.solution import Result, Solution, Status
-from hflopt.solvers import Progress, method_names, solve
+from importlib import import_module
+from typing import Any
 
-__version__ = "0.1.0"
+# Heavy modules (numpy, pandas, the solvers) load on first use, so that `hflopt --version`
+# and `hflopt info` start fast and Ctrl-C during start-up never meets a half-imported package.
+_EXPORTS = {
+    "FormatError": "hflopt.errors",
+    "HfloptError": "hflopt.errors",
+    "InstanceError": "hflopt.errors",
+    "OutputError": "hflopt.errors",
+    "SolutionError": "hflopt.errors",
+    "SolverError": "hflopt.errors",
+    "SolverNotAvailableError": "hflopt.errors",
+    "clustered_instance": "hflopt.generators",
+    "geometric_instance": "hflopt.generators",
+    "instance_from_points": "hflopt.generators",
+    "random_instance": "hflopt.generators",
+    "Instance": "hflopt.instance",
+    "detect_format": "hflopt.io",
+    "load_instance": "hflopt.io",
+    "save_instance": "hflopt.io",
+    "instance_from_graph": "hflopt.io.graphs",
+    "read_graph": "hflopt.io.graphs",
+    "Result": "hflopt.solution",
+    "Solution": "hflopt.solution",
+    "Status": "hflopt.solution",
+    "Progress": "hflopt.solvers",
+    "method_names": "hflopt.solvers",
+    "solve": "hflopt.solvers",
+}
+_ALIASES = {"load": ("hflopt.io", "load_instance"), "save": ("hflopt.io", "save_instance")}
+#: submodules reachable as attributes (``hflopt.generators.draw_workloads``), imported on first use
+_SUBMODULES = {"cli", "errors", "evaluate", "generators", "instance", "io", "limits", "metrla", "model",
+               "plotting", "reproduce", "solution", "solvers"}
 
-load = load_instance
-save = save_instance
+def _version() -> str:
+    """The installed distribution's version (read on first use: importlib.metadata is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hflopt")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+    elif name in _ALIASES:
+        module, attr = _ALIASES[name]
+        value = getattr(import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = import_module(f"hflopt.{name}")
+    else:
+        raise AttributeError(f"module 'hflopt' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "FormatError",
     "HfloptError",
     "Instance",
     "InstanceError",
+    "OutputError",
     "Progress",
     "Result",
     "Solution",

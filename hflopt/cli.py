@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hflopt import __version__, cli_evaluate
+from hflopt import cli_evaluate
 from hflopt.errors import HfloptError, InstanceError, SolverError
-from hflopt.solution import Status
 
 EXIT_OK = 0
 EXIT_SOLVER_ERROR = 1
@@ -27,13 +26,14 @@ EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 
+#: exit status per result status (``Status`` values; the enum loads with the solvers)
 _STATUS_EXIT = {
-    Status.OPTIMAL: EXIT_OK,
-    Status.FEASIBLE: EXIT_OK,
-    Status.TIME_LIMIT: EXIT_OK,
-    Status.INFEASIBLE: EXIT_INFEASIBLE,
-    Status.NO_SOLUTION: EXIT_NO_SOLUTION,
-    Status.ERROR: EXIT_SOLVER_ERROR,
+    "optimal": EXIT_OK,
+    "feasible": EXIT_OK,
+    "time_limit": EXIT_OK,
+    "infeasible": EXIT_INFEASIBLE,
+    "no_solution": EXIT_NO_SOLUTION,
+    "error": EXIT_SOLVER_ERROR,
 }
 
 Handler = Callable[[argparse.Namespace], int]
@@ -88,20 +88,44 @@ def _nonneg_float(text: str) -> float:
     return value
 
 
-def _check_output_path(path: str | None) -> None:
-    if not path:
-        return
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"{path}: output folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"{path}: output folder {parent} is not writable")
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    from hflopt.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except InstanceError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message}, got {text!r}") from None
+
+
+def _output(path: str | None) -> Any:
+    """Check an output path before any work (exit 2 if it cannot be written); its target."""
+    if path is None:
+        return None
+    from hflopt.io._files import output_target
+
+    return output_target(path)
+
+
+def _add_input_args(p: Any) -> None:
+    p.add_argument("--max-input-size", type=_size, metavar="SIZE",
+                   help="read at most SIZE bytes from an input file, after decompression "
+                        "(e.g. 4G; default 1G or $HFLOPT_MAX_INPUT_SIZE)")
 
 
 def _load(args: argparse.Namespace, path: str) -> Any:
     from hflopt.io import load_instance
 
-    return load_instance(path, format=getattr(args, "format", None))
+    return load_instance(path, format=getattr(args, "format", None))  # size cap: main()
 
 
 def _err(console_msg: str) -> None:
@@ -175,7 +199,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--uncapacitated", action="store_true",
                    help="ignore host capacities (capacity-unaware baseline)")
     p.add_argument("--threads", type=int, metavar="N", help="solver threads")
-    p.add_argument("--seed", type=int, help="random seed for the solver / heuristics")
+    p.add_argument("--seed", type=_nonneg_int, help="random seed for the solver / heuristics")
     p.add_argument("--solver-option", action="append", type=_solver_option, metavar="KEY=VALUE",
                    dest="solver_options",
                    help="option for the solver of exact/auto/pyomo (HiGHS's own names, e.g. "
@@ -188,6 +212,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show incumbent/bound/gap while solving (default: when stderr is a terminal)")
     cli_evaluate.add_solve_arguments(p)
+    _add_input_args(p)
     p.set_defaults(handler=_cmd_solve)
 
 
@@ -221,45 +246,67 @@ def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from hflopt.io import write_text_atomic
-    from hflopt.io._common import dumps_json
-    from hflopt.solvers import METHODS, solve
-
-    _check_output_path(args.output)
-    _check_output_path(args.plot)
+    output = _output(args.output)
+    plot = _plot_output(args.plot)
     instance = _load(args, args.file)
     limited, scenario, eval_params = cli_evaluate.latency_instance(args, instance)
     options = _solve_options(args)
-    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
-    if "progress" in __import__("inspect").signature(METHODS[args.method]).parameters:
-        with _ProgressLine(bool(show) and not args.verbose) as line:
-            if line.enabled:
-                options["progress"] = line
-            result = solve(limited, args.method, **options)
-    else:
-        result = solve(limited, args.method, **options)
+    result = _run_solve(args, limited, options)
     evaluation = cli_evaluate.solve_evaluation(instance, result, scenario, eval_params)
-    if args.output:
-        data = result.to_dict()
-        if evaluation is not None:
-            data["evaluation"] = evaluation.to_dict()
-        write_text_atomic(args.output, dumps_json(data))
-    if args.plot and result.solution is not None:
-        from hflopt.plotting import save_solution_map
-
-        save_solution_map(instance, result.solution, args.plot, title=instance.name)
     if not args.quiet:
         print(f"instance      {instance.name or args.file}  ({instance.n_hosts} hosts, "
               f"{instance.n_devices} devices, {instance.n_links} links, "
               f"T = {instance.min_participants}, l = {instance.rounds_ratio:g})")
-        print(result.summary())
+        print(result.summary(), flush=True)
         if evaluation is not None:
-            print(evaluation.text())
-        if args.output:
+            print(evaluation.text(), flush=True)
+    _write_solve_outputs(args, instance, result, output, plot, evaluation)
+    return _STATUS_EXIT[result.status.value]
+
+
+def _run_solve(args: argparse.Namespace, instance: Any, options: dict[str, Any]) -> Any:
+    import inspect
+
+    from hflopt.solvers import METHODS, solve
+
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
+    if "progress" not in inspect.signature(METHODS[args.method]).parameters:
+        return solve(instance, args.method, **options)
+    with _ProgressLine(bool(show) and not args.verbose) as line:
+        if line.enabled:
+            options["progress"] = line
+        return solve(instance, args.method, **options)
+
+
+def _write_solve_outputs(args: argparse.Namespace, instance: Any, result: Any, output: Any,
+                         plot: Any, evaluation: Any = None) -> None:
+    """Write -o and --plot after the summary is out: a full disk loses no printed result."""
+    from hflopt.io._common import dumps_json, write_text_atomic
+
+    if output is not None:
+        data = result.to_dict()
+        if evaluation is not None:
+            data["evaluation"] = evaluation.to_dict()
+        write_text_atomic(output, dumps_json(data))
+        if not args.quiet:
             print(f"\nresult written to {args.output}")
-        if args.plot and result.solution is not None:
+    if plot is not None and result.solution is not None:
+        from hflopt.plotting import save_solution_map
+
+        save_solution_map(instance, result.solution, plot.shown, title=instance.name)
+        if not args.quiet:
             print(f"solution map written to {args.plot}")
-    return _STATUS_EXIT[result.status]
+
+
+def _plot_output(path: str | None) -> Any:
+    """Check a --plot path before any work: a writable target with an image type matplotlib knows."""
+    target = _output(path)
+    if target is None:
+        return None
+    from hflopt.plotting import check_image_path
+
+    check_image_path(path)
+    return target
 
 
 @command
@@ -269,6 +316,7 @@ def _add_info(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--format", "-f", help="input format")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_input_args(p)
     p.set_defaults(handler=_cmd_info)
 
 
@@ -286,7 +334,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     reason = infeasibility_reason(instance)
     info["infeasible"] = reason
     if args.json:
-        print(json.dumps(info, indent=1, default=str))
+        print(json.dumps(info, indent=1, default=str, allow_nan=False))
         return EXIT_OK
     labels = {
         "capacity_over_workload": "capacity / workload",
@@ -314,13 +362,14 @@ def _add_convert(sub: Any) -> None:
     p.add_argument("output")
     p.add_argument("--format", "--from", "-f", dest="format", help="input format")
     p.add_argument("--to", help="output format (native, authors, csv, sscflp)")
+    _add_input_args(p)
     p.set_defaults(handler=_cmd_convert)
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from hflopt.io import save_instance
+    from hflopt.io import check_output, save_instance
 
-    _check_output_path(args.output)
+    check_output(args.output, args.to)
     instance = _load(args, args.input)
     fmt = save_instance(instance, args.output, format=args.to)
     print(f"wrote {args.output} ({fmt}: {instance.n_hosts} hosts, {instance.n_devices} devices, "
@@ -356,8 +405,12 @@ def _add_output_args(p: argparse.ArgumentParser, *, seed: bool = True) -> None:
                      help="output format: native, authors, csv, sscflp (default: from the extension)")
     out.add_argument("--name", help="instance name (default: generator, sizes and seed)")
     out.add_argument("--plot", metavar="MAP.png", help="also draw the instance map to an image file")
+    out.add_argument("--max-memory", type=_size, metavar="SIZE",
+                     help="refuse instances estimated to need more memory (e.g. 8G; default half "
+                          "the machine's memory or $HFLOPT_MAX_MEMORY)")
+    _add_input_args(out)
     if seed:
-        out.add_argument("-s", "--seed", type=int, metavar="S",
+        out.add_argument("-s", "--seed", type=_nonneg_int, metavar="S",
                          help="random seed; the same seed and parameters give a byte-identical file "
                               "(default: drawn and reported)")
 
@@ -647,10 +700,10 @@ def _generate(args: argparse.Namespace) -> Any:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from hflopt.io import save_instance
+    from hflopt.io import check_output, save_instance
 
-    _check_output_path(args.output)
-    _check_output_path(args.plot)
+    check_output(args.output, args.to)
+    _plot_output(args.plot)
     try:
         instance = _generate(args)
     except InstanceError as exc:
@@ -685,6 +738,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 solution found, 1 solver failure, 2 bad input or usage, "
         "3 proven infeasible, 4 no solution within the time limit.",
     )
+    from hflopt import __version__
+
     parser.add_argument("--version", action="version", version=f"hflopt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -696,12 +751,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hflopt`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the solver modules load
+        _err("interrupted")
+        return 130
     previous_hook = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
-        return int(args.handler(args))
+        return _run(args)
     except BrokenPipeError:  # e.g. `hflopt solve ... | head`: the reader went away
         _silence_stdout()
         return EXIT_OK
@@ -714,6 +772,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except MemoryError:
+        _err("out of memory (an instance too large for this machine?)")
+        return EXIT_SOLVER_ERROR
     except Exception as exc:  # an hflopt bug: keep the message to one line unless --debug
         if args.debug:
             raise
@@ -721,6 +782,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SOLVER_ERROR
     finally:
         warnings.showwarning = previous_hook
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the sub-command under the size caps given on the command line."""
+    from hflopt.limits import input_limit, memory_limit
+
+    with input_limit(getattr(args, "max_input_size", None)), memory_limit(getattr(args, "max_memory", None)):
+        return int(args.handler(args))
 
 
 def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,

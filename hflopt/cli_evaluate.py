@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from hflopt.errors import InstanceError
@@ -136,10 +135,17 @@ def add_evaluate(sub: Any) -> None:
     p.set_defaults(handler=_cmd_evaluate)
 
 
-def _check_outputs(*paths: str | None) -> None:
-    for path in paths:
-        if path and not Path(path).resolve().parent.is_dir():
-            raise InstanceError("output folder does not exist", field="output", value=path)
+def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
+    """Check every output path before any work (see :func:`hflopt.io._files.output_target`)."""
+    from hflopt.io._files import output_target
+
+    for path in (*paths, plot):
+        if path is not None:
+            output_target(path)
+    if plot is not None:
+        from hflopt.plotting import check_image_path
+
+        check_image_path(plot)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -148,12 +154,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from hflopt.io import load_instance
     from hflopt.io._common import dumps_json, write_text_atomic
 
-    _check_outputs(args.output, args.plot, args.save_scenario)
+    _check_outputs(args.output, args.save_scenario, plot=args.plot)
     params = _evaluation_params(args)
     instance = load_instance(args.instance, format=args.format)
     solution = read_result(args.result, instance)
     scenario = _scenario(args, instance)
     ev = evaluate_solution(instance, solution, scenario, params)
+    print(f"instance      {instance.name or args.instance}  ({instance.n_hosts} hosts, {instance.n_devices} devices)")
+    print(ev.text(), flush=True)  # before the outputs: a full disk loses no printed result
     if args.output:
         write_text_atomic(args.output, dumps_json(ev.to_dict()))
     if args.save_scenario:
@@ -164,8 +172,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         from hflopt.evaluate.plots import save_evaluation_plot
 
         save_evaluation_plot(ev, args.plot)
-    print(f"instance      {instance.name or args.instance}  ({instance.n_hosts} hosts, {instance.n_devices} devices)")
-    print(ev.text())
     for label, path in (("evaluation", args.output), ("scenario", args.save_scenario), ("plot", args.plot)):
         if path:
             print(f"{label} written to {path}")
@@ -221,7 +227,7 @@ def _cmd_reproduce_costs(args: argparse.Namespace) -> int:
 
     from hflopt.reproduce import CostStudyParams, cost_study, cost_table
 
-    _check_outputs(args.output, args.plot)
+    _check_outputs(args.output, plot=args.plot)
     params = CostStudyParams(devices=args.devices, densities=_int_list(args.densities, "--densities"),
                              seeds=args.seeds, first_seed=args.first_seed, time_limit=args.time_limit,
                              workers=args.workers, model_size_mb=args.model_size)
@@ -278,7 +284,7 @@ def _cmd_reproduce_latency(args: argparse.Namespace) -> int:
 
     from hflopt.reproduce import LatencyStudyParams, latency_study
 
-    _check_outputs(args.output, args.plot)
+    _check_outputs(args.output, plot=args.plot)
     _positive_int("--requests", args.requests)
     if args.seed < 0:
         raise InstanceError("must be >= 0", field="--seed", value=args.seed)

@@ -13,6 +13,7 @@ __all__ = [
     "FormatError",
     "HfloptError",
     "InstanceError",
+    "OutputError",
     "SolutionError",
     "SolverError",
     "SolverNotAvailableError",
@@ -85,6 +86,10 @@ class InstanceError(HfloptError, ValueError):
 
 class FormatError(InstanceError):
     """A file that cannot be parsed in the expected (or any known) format."""
+
+
+class OutputError(HfloptError):
+    """An output could not be written (disk full, permission lost, ...); nothing half-written stays."""
 
 
 class SolutionError(HfloptError):

@@ -28,6 +28,7 @@ import numpy as np
 
 from hflopt.errors import InstanceError
 from hflopt.instance import Instance
+from hflopt.limits import MAX_VALUE, check_memory
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -50,9 +51,20 @@ def authors_runtime_capacity(n_devices: int, n_hosts: int, max_workload: int = 2
     return int(10 * n_devices * max_workload // n_hosts)
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not float(value).is_integer() or value < low:
+#: Counts (hosts, devices, links per device, clusters) are indexed with 32-bit integers.
+MAX_COUNT = 2**31 - 1
+
+
+def _check_int(name: str, value: Any, low: int, high: float = MAX_COUNT) -> int:
+    """A whole number in ``[low, high]``, else an InstanceError naming the parameter."""
+    try:
+        whole = not isinstance(value, bool) and float(value).is_integer()
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or value < low:
         raise InstanceError(f"must be a whole number >= {low}", field=name, value=value)
+    if value > high:
+        raise InstanceError(f"must be a whole number <= {high:g}", field=name, value=value)
     return int(value)
 
 
@@ -96,15 +108,12 @@ def random_instance(
     """
     m = _check_int("hosts", hosts, 1)
     n = _check_int("devices", devices, 0)
-    dmax = _check_int("max_workload", max_workload, 0)
-    cmin = _check_int("min_cost", min_cost, 0)
-    cmax = _check_int("max_cost", max_cost, cmin)
-    if not math.isfinite(max_capacity) or max_capacity < 0:
-        raise InstanceError("must be a number >= 0", field="max_capacity", value=max_capacity)
-    cap_max = math.floor(max_capacity)
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**32))
-    seed = _check_int("seed", seed, 0)
+    dmax = _check_int("max_workload", max_workload, 0, MAX_VALUE)
+    cmin = _check_int("min_cost", min_cost, 0, MAX_VALUE)
+    cmax = _check_int("max_cost", max_cost, cmin, MAX_VALUE)
+    cap_max = math.floor(_check_float("max_capacity", max_capacity, 0.0, MAX_VALUE))
+    seed = _new_seed(seed)
+    check_memory(n + m, float(n) * m, "devices")
     rng = np.random.default_rng(seed)
     capacity = rng.integers(0, cap_max + 1, size=m)
     edge_cost = rng.integers(cmin, cmax + 1, size=m)
@@ -168,6 +177,8 @@ def _check_float(
         x = float(value)
     except (TypeError, ValueError):
         raise InstanceError("must be a number", field=name, value=value) from None
+    except OverflowError:  # an integer beyond float64's range
+        x = math.inf
     if not math.isfinite(x):
         raise InstanceError("must be a finite number", field=name, value=value)
     if low is not None and (x < low or (strict and x == low)):
@@ -180,7 +191,7 @@ def _check_float(
 def _new_seed(seed: int | None) -> int:
     if seed is None:
         return int(np.random.SeedSequence().entropy % (2**32))
-    return _check_int("seed", seed, 0)
+    return _check_int("seed", seed, 0, 2**63 - 1)
 
 
 def _streams(seed: int, n: int) -> list[np.random.Generator]:
@@ -241,7 +252,7 @@ def draw_workloads(
         ``n`` non-negative floats.
     """
     n = _check_int("devices", n, 0)
-    mean = _check_float("workload_mean", mean, 0.0)
+    mean = _check_float("workload_mean", mean, 0.0, MAX_VALUE)
     cv = _check_float("workload_cv", cv, 0.0)
     decimals = _check_decimals(decimals)
     if distribution not in WORKLOAD_DISTRIBUTIONS:
@@ -463,8 +474,8 @@ def instance_from_points(
         raise InstanceError("at least one host is needed", field="host_xy", value=[])
     if metric not in METRICS:
         raise InstanceError(f"unknown metric (choose {', '.join(METRICS)})", field="metric", value=metric)
-    per_km = _check_float("cost_per_km", cost_per_km, 0.0)
-    hop = _check_float("hop_cost", hop_cost, 0.0)
+    per_km = _check_float("cost_per_km", cost_per_km, 0.0, MAX_VALUE)
+    hop = _check_float("hop_cost", hop_cost, 0.0, MAX_VALUE)
     decimals = _check_decimals(decimals)
     if max_distance is not None:
         max_distance = _check_float("max_distance", max_distance, 0.0)
@@ -473,6 +484,8 @@ def instance_from_points(
     cloud = np.full(m, _check_float("cloud_cost", cloud_cost)) if np.ndim(cloud_cost) == 0 else cloud_cost
     if k is not None:
         k = _check_int("k", k, 1)
+    if k is not None or n * m <= MAX_DENSE_LINKS:
+        check_memory(n + m, float(n) * (m if k is None else min(k, m)), "devices")
     if k is None or k >= m:
         if n * m > MAX_DENSE_LINKS:
             raise InstanceError(
@@ -602,10 +615,13 @@ def geometric_instance(
         raise InstanceError(f"unknown layout (choose {', '.join(LAYOUTS)})", field="layout", value=layout)
     n_clusters = _check_int("clusters", clusters, 1)
     std = _check_float("cluster_std", cluster_std, 0.0)
-    cloud_mean = _check_float("cloud_cost", cloud_cost, 0.0)
+    cloud_mean = _check_float("cloud_cost", cloud_cost, 0.0, MAX_VALUE)
     cloud_cv = _check_float("cloud_cv", cloud_cv, 0.0, 1.0 / _SQRT3 + 1e-12)
     decimals = _check_decimals(decimals)
     seed = _new_seed(seed)
+    links = float(n) * (m if k is None else min(_check_int("k", k, 1), m))
+    if links <= MAX_DENSE_LINKS or k is not None:  # else instance_from_points asks for k
+        check_memory(n + m, links, "devices")
     rng_pos, rng_work, rng_cap, rng_cloud = _streams(seed, 4)
     if layout == "clusters":
         margin_x = min(2.0 * std, w / 4.0)

@@ -19,11 +19,16 @@ from typing import Any
 import numpy as np
 
 from hflopt.errors import InstanceError
+from hflopt.limits import MAX_VALUE
 
-__all__ = ["Instance", "participants_from_ratio"]
+__all__ = ["MAX_VALUE", "Instance", "participants_from_ratio"]
 
 _INDEX = np.int32
 _RATIO_EPS = 1e-9
+
+#: Objective values up to 2**53 are exact in float64; above it "integral" data no longer
+#: lets a bound within 1 of a solution prove it optimal.
+_EXACT_INTEGERS = 2.0**53
 
 
 def participants_from_ratio(ratio: float, n_devices: int) -> int:
@@ -69,12 +74,51 @@ def _check_finite_nonneg(arr: np.ndarray, field: str) -> None:
         raise InstanceError(
             "must be a finite number >= 0", field=f"{field}[{k}]", value=float(arr[k])
         )
+    big = arr > MAX_VALUE
+    if big.any():
+        k = int(np.flatnonzero(big)[0])
+        raise InstanceError(_too_large(), field=f"{field}[{k}]", value=float(arr[k]))
+
+
+def _too_large(what: str = "") -> str:
+    return (f"must be at most {MAX_VALUE:g}{what}, hflopt's supported range "
+            "(give the data in larger units)")
+
+
+def _check_text(text: str, field: str) -> None:
+    """Strings must be writable as UTF-8 (a lone surrogate is not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InstanceError(
+            f"is not valid Unicode text (character {exc.start})", field=field, value=text
+        ) from None
+
+
+def _check_json_value(value: Any, field: str, depth: int = 0) -> None:
+    """Metadata must be strict JSON: finite numbers, valid text, bounded nesting."""
+    if depth > 32:
+        raise InstanceError("is nested too deeply (more than 32 levels)", field=field)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InstanceError("must be a finite number (files hold strict JSON)", field=field, value=value)
+    if isinstance(value, str):
+        _check_text(value, field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_text(str(key), field)
+            _check_json_value(item, f"{field}.{key}", depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for k, item in enumerate(value):
+            _check_json_value(item, f"{field}[{k}]", depth + 1)
 
 
 def _ids(values: Sequence[Any] | None, n: int, field: str) -> tuple[str, ...]:
     if values is None:
         return tuple(str(k) for k in range(n))
     ids = tuple(str(v) for v in values)
+    for k, v in enumerate(ids):
+        if not v.isascii():
+            _check_text(v, f"{field}[{k}]")
     if len(ids) != n:
         raise InstanceError(f"must have {n} entries, got {len(ids)}", field=field)
     if len(set(ids)) != n:
@@ -307,6 +351,18 @@ class Instance:
         _check_finite_nonneg(self.link_cost, "link_cost")
         if not math.isfinite(self.rounds_ratio) or self.rounds_ratio < 1:
             raise InstanceError("must be a number >= 1", field="rounds_ratio", value=self.rounds_ratio)
+        if self.rounds_ratio > MAX_VALUE:
+            raise InstanceError(_too_large(), field="rounds_ratio", value=self.rounds_ratio)
+        if self.n_links:
+            k = int(np.argmax(self.link_cost))
+            if self.rounds_ratio * float(self.link_cost[k]) > MAX_VALUE:
+                raise InstanceError(
+                    _too_large(f" once multiplied by l = {self.rounds_ratio:g} (every objective "
+                               "coefficient l x link cost is)"),
+                    field=f"link_cost[{k}]", value=float(self.link_cost[k]),
+                )
+        _check_text(self.name, "name")
+        _check_json_value(dict(self.metadata), "metadata")
         t, n = self.min_participants, self.n_devices
         if t < 0 or t > n:
             raise InstanceError(
@@ -493,11 +549,16 @@ class Instance:
 
     @property
     def is_integral(self) -> bool:
-        """True when every objective value is an integer (integral costs and l)."""
+        """True when every objective value is an exact integer (integral costs and l).
+
+        Also requires every objective value to stay below 2**53, where float64
+        holds whole numbers exactly (checked with a cheap upper bound).
+        """
         return bool(
             float(self.rounds_ratio).is_integer()
             and np.all(self.edge_cost == np.round(self.edge_cost))
             and np.all(self.link_cost == np.round(self.link_cost))
+            and self.edge_cost.sum() + self.rounds_ratio * self.link_cost.sum() < _EXACT_INTEGERS
         )
 
     def describe(self) -> dict[str, Any]:
@@ -519,10 +580,10 @@ class Instance:
             "total_workload": self.total_workload,
             "capacity_over_workload": (self.total_capacity / self.total_workload)
             if self.total_workload
-            else math.inf,
+            else None,  # undefined without workload (strict JSON has no Infinity)
             "capacity_over_T_smallest_workloads": (self.total_capacity / smallest)
             if smallest
-            else math.inf,
+            else None,
             "max_workload": float(self.workload.max()) if n else 0.0,
             "max_capacity": float(self.capacity.max()) if m else 0.0,
             "isolated_devices": int(np.count_nonzero(self.device_degree == 0)),

@@ -27,6 +27,7 @@ grouping.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -50,6 +51,7 @@ from hflopt.generators import (
     instance_from_points,
 )
 from hflopt.instance import Instance
+from hflopt.io._common import read_bytes, read_text
 
 __all__ = [
     "PAPER_CAPACITIES",
@@ -93,10 +95,11 @@ def read_sensor_locations(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     source = str(path)
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InstanceError("no such file", source=source)
+    data = read_bytes(p, source)  # bounded by the input size cap
     try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise FormatError("is empty (a header line is required)", source=source) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -155,12 +158,9 @@ def read_sensor_subset(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     source = str(path)
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InstanceError("no such file", source=source)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"cannot be read: {exc}", source=source) from None
+    text = read_text(p, source)  # bounded by the input size cap
     rows: list[dict[str, Any]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = _POINT.sub(" ", raw.split("#", 1)[0]).strip()

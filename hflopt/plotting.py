@@ -443,19 +443,31 @@ def solution_figure(instance: Instance, solution: Any, title: str | None = None,
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike[str], dpi: int) -> None:
-    from hflopt.io._common import atomic_path
+def check_image_path(path: str | os.PathLike[str]) -> str:
+    """The image type of ``path`` (``png``, ``svg``, ...); an InstanceError if matplotlib has none."""
+    _mpl()  # a clear message when the optional dependency is missing
+    from matplotlib.backend_bases import FigureCanvasBase
 
-    p = Path(path)
-    fmt = p.suffix.lower().lstrip(".")
-    supported = fig.canvas.get_supported_filetypes()
+    fmt = Path(path).suffix.lower().lstrip(".")
+    supported = FigureCanvasBase.get_supported_filetypes()
     if fmt not in supported:
         raise InstanceError(
             f"unsupported image type (use one of: {', '.join('.' + k for k in sorted(supported))})",
             field="plot", value=str(path),
         )
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi)
+    return fmt
+
+
+def _save(fig: Any, path: str | os.PathLike[str], dpi: int) -> None:
+    import io
+
+    from hflopt.io._common import output_target, write_bytes
+
+    fmt = check_image_path(path)
+    target = output_target(path)
+    buf = io.BytesIO()  # rendered first: the file is written atomically, a pipe written through
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    write_bytes(target, buf.getvalue())
 
 
 def save_solution_map(

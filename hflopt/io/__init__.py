@@ -30,11 +30,18 @@ from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
 from hflopt.io import authors, csv_tables, native, sscflp
 from hflopt.io._common import compression, parse_json, read_bytes, read_text, uncompressed, write_text_atomic
+from hflopt.io._files import OutputTarget, is_stream, output_target, read_once
+from hflopt.limits import DEFAULT_MAX_INPUT_BYTES, input_limit
 
 __all__ = [
+    "DEFAULT_MAX_INPUT_BYTES",
     "FORMATS",
+    "GRAPH_FORMATS",
+    "check_output",
     "detect_format",
+    "input_limit",
     "load_instance",
+    "output_format",
     "register_format",
     "save_instance",
     "write_text_atomic",
@@ -76,6 +83,33 @@ def register_format(
             _SUFFIX_WRITE.setdefault(s.lower(), name)
 
 
+#: graph file formats: name -> file suffixes (read by :mod:`hflopt.io.graphs`, imported when used)
+GRAPH_FORMATS: dict[str, tuple[str, ...]] = {
+    "graphml": (".graphml",),
+    "gml": (".gml",),
+    "edgelist": (".edgelist", ".edges"),
+}
+_GRAPH_DESCRIPTIONS = {
+    "graphml": "GraphML network graph (hosts/devices from node attributes; shortest-path costs)",
+    "gml": "GML network graph (hosts/devices from node attributes; shortest-path costs)",
+    "edgelist": "edge list with '# node' attribute lines (shortest-path costs)",
+}
+
+
+def _graph_reader(fmt: str) -> Reader:
+    def read(path: Path, source: str) -> Instance:
+        from hflopt.io.graphs import read_graph_instance
+
+        return read_graph_instance(path, source, fmt)
+
+    read.__doc__ = f"Read a {fmt} graph file as an instance (roles and values from node attributes)."
+    return read
+
+
+for _name, _suffixes in GRAPH_FORMATS.items():
+    register_format(_name, _graph_reader(_name), None, _GRAPH_DESCRIPTIONS[_name], suffixes=_suffixes)
+
+
 def _canonical(fmt: str) -> str:
     key = fmt.strip().lower()
     key = _ALIASES.get(key, key)
@@ -99,6 +133,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         )
     if not p.exists():
         raise InstanceError("no such file", source=source)
+    if is_stream(p):
+        raise FormatError(
+            "is not a regular file (a pipe or a device): its format cannot be told without "
+            "consuming it; give the format (--format on the command line)", source=source)
     suffix = uncompressed(p).suffix.lower()
     if suffix in _SUFFIX_READ:
         return _SUFFIX_READ[suffix]
@@ -135,36 +173,44 @@ def _json_kind(obj: Any, source: str) -> str:
     )
 
 
-def load_instance(path: str | os.PathLike[str], format: str | None = None) -> Instance:
+def load_instance(
+    path: str | os.PathLike[str], format: str | None = None, *, max_input_size: int | str | None = None
+) -> Instance:
     """Read an instance; raise :class:`~hflopt.errors.InstanceError` on bad input.
 
     Parameters
     ----------
     path:
-        A file, or a folder of CSV tables.
+        A file, or a folder of CSV tables. Pipes and devices (``/dev/stdin``)
+        are read when ``format`` is given.
     format:
         ``native``, ``authors``, ``csv``, ``sscflp`` (or a registered
         plug-in format); detected from the content when omitted.
+    max_input_size:
+        Cap on the bytes read from one file after decompression (a number of
+        bytes or a size such as ``"4G"``); default 1 GiB, or the
+        ``HFLOPT_MAX_INPUT_SIZE`` environment variable.
     """
     source = str(path)
-    fmt = _canonical(format) if format else detect_format(path)
-    reader = FORMATS[fmt][0]
-    try:
-        return reader(Path(path), source)
-    except InstanceError as exc:
-        raise exc.with_source(source) from None
-    except MemoryError:
-        raise InstanceError("too large to load into memory", source=source) from None
+    with input_limit(max_input_size), read_once():
+        fmt = _canonical(format) if format else detect_format(path)
+        reader = FORMATS[fmt][0]
+        try:
+            return reader(Path(path), source)
+        except InstanceError as exc:
+            raise exc.with_source(source) from None
+        except MemoryError:
+            raise InstanceError("too large to load into memory", source=source) from None
+        except (OverflowError, ValueError, RecursionError) as exc:  # a number or a nesting no check foresaw
+            raise FormatError(f"cannot be read: {type(exc).__name__}: {exc}", source=source) from None
 
 
-def save_instance(
-    instance: Instance, path: str | os.PathLike[str], format: str | None = None
-) -> str:
-    """Write ``instance`` atomically; return the format name used."""
-    p = Path(path)
+def output_format(path: str | os.PathLike[str], format: str | None = None) -> str:
+    """The format :func:`save_instance` writes ``path`` in (from ``format`` or the name)."""
     if format:
         fmt = _canonical(format)
     else:
+        p = Path(path)
         suffix = uncompressed(p).suffix.lower()
         if suffix in _SUFFIX_WRITE:
             fmt = _SUFFIX_WRITE[suffix]
@@ -176,16 +222,29 @@ def save_instance(
                 f"({', '.join(sorted(k for k, v in FORMATS.items() if v[1]))})",
                 field="output", value=str(path),
             )
-    writer = FORMATS[fmt][1]
-    if writer is None:
+    if FORMATS[fmt][1] is None:
         raise InstanceError("format can be read but not written", field="format", value=fmt)
-    if compression(p) and fmt not in _COMPRESSIBLE:
+    if compression(Path(path)) and fmt not in _COMPRESSIBLE:
         raise InstanceError(
             f"compressed output is written for the JSON formats only ({', '.join(_COMPRESSIBLE)}), "
             f"not {fmt}: write the plain file and compress it", field="output", value=str(path),
         )
+    return fmt
+
+
+def check_output(path: str | os.PathLike[str], format: str | None = None) -> tuple[str, OutputTarget]:
+    """Check before any work that an instance can be written to ``path``: (format, target)."""
+    fmt = output_format(path, format)
+    return fmt, output_target(path, folder=fmt == "csv")
+
+
+def save_instance(
+    instance: Instance, path: str | os.PathLike[str], format: str | None = None
+) -> str:
+    """Write ``instance`` (atomically to a file; see :mod:`hflopt.io._files`); return the format used."""
+    fmt, _ = check_output(path, format)
     try:
-        writer(instance, p)
+        FORMATS[fmt][1](instance, Path(path))  # type: ignore[misc]
     except InstanceError as exc:
         raise exc.with_source(str(path)) from None
     return fmt

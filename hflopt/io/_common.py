@@ -8,121 +8,45 @@ import json
 import lzma
 import math
 import os
-import shutil
-import tempfile
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hflopt.errors import FormatError, InstanceError
+from hflopt.io._files import (  # noqa: F401  (re-exported for the format modules)
+    COMPRESSION,
+    OutputTarget,
+    compression,
+    output_target,
+    read_bytes,
+    table_folder,
+    uncompressed,
+    write_bytes,
+)
 
 
-@contextmanager
-def atomic_path(path: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it into place on success.
-
-    On any exception the temporary file (or directory) is removed and ``path``
-    is left untouched, so no half-written output ever appears.
-    """
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InstanceError("output folder does not exist", field="output", value=str(parent))
-    if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-        os.close(fd)
-        tmp = Path(name)
-    try:
-        yield tmp
-        if directory:
-            if target.is_dir():
-                backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-                backup.rmdir()
-                target.rename(backup)
-                tmp.rename(target)
-                shutil.rmtree(backup, ignore_errors=True)
-            else:
-                tmp.rename(target)
-        else:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-    except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+def write_text_atomic(path: str | os.PathLike[str] | OutputTarget, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`write_bytes_atomic`."""
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file, then rename).
+def write_bytes_atomic(path: str | os.PathLike[str] | OutputTarget, data: bytes) -> None:
+    """Write ``data`` to ``path``: atomically to a file, through to a pipe or device.
 
     A ``.gz``, ``.bz2`` or ``.xz`` name gets the data compressed that way
-    (gzip without a timestamp: same data, same bytes).
+    (gzip without a timestamp: same data, same bytes). See
+    :mod:`hflopt.io._files` for what is refused.
     """
-    kind = compression(Path(path))
+    target = path if isinstance(path, OutputTarget) else output_target(path)
+    kind = compression(Path(target.shown))
     if kind is not None:
         data = _COMPRESSORS[kind](data)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    write_bytes(target, data)
 
 
-#: compressed files are read (and JSON and graph files written) transparently, told by
-#: their last extension
-COMPRESSION = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
-_OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
 _COMPRESSORS = {"gzip": partial(gzip.compress, mtime=0), "bzip2": bz2.compress,
                 "xz": lzma.compress}
-
-
-def compression(path: Path) -> str | None:
-    """``"gzip"``, ``"bzip2"`` or ``"xz"`` when ``path`` names a compressed file, else None."""
-    return COMPRESSION.get(path.suffix.lower())
-
-
-def uncompressed(path: Path) -> Path:
-    """``path`` without its compression extension: its suffix tells the format, its stem the name."""
-    return path.with_suffix("") if compression(path) else path
-
-
-def read_bytes(path: Path, source: str, limit: int | None = None) -> bytes:
-    """The file's bytes (decompressed for .gz, .bz2 and .xz files), at most ``limit`` of them.
-
-    Raises an InstanceError naming the file when it is missing, a folder,
-    unreadable or not valid compressed data.
-    """
-    kind = compression(path)
-    try:
-        if kind is None:
-            if limit is None:
-                return path.read_bytes()
-            with open(path, "rb") as fh:
-                return fh.read(limit)
-        with _OPENERS[kind](path, "rb") as fh:
-            return fh.read() if limit is None else fh.read(limit)
-    except FileNotFoundError:
-        raise InstanceError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise InstanceError("is a folder, expected a file", source=source) from None
-    except EOFError:
-        raise FormatError(f"{kind} data ends early (a truncated file?)", source=source) from None
-    except OSError as exc:  # also gzip.BadGzipFile and bz2's "Invalid data stream" (no errno)
-        if kind is None or exc.errno is not None:
-            raise InstanceError(f"cannot be read: {exc.strerror or exc}", source=source) from None
-        raise FormatError(f"is not valid {kind} data ({exc})", source=source) from None
-    except (zlib.error, lzma.LZMAError) as exc:
-        raise FormatError(f"is not valid {kind} data ({exc})", source=source) from None
 
 
 def read_text(path: Path, source: str) -> str:
@@ -136,9 +60,35 @@ def read_text(path: Path, source: str) -> str:
         ) from None
 
 
+def _json_int(text: str) -> int | float:
+    """JSON integers: beyond 300 digits read as floats (inf past 1e308), so that no
+    number parses into an integer too large for float64 or Python's digit limit."""
+    return int(text) if len(text) <= 300 else float(text)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is an error (json would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int, object_pairs_hook=_unique_object)
+    except _DuplicateKey as exc:
+        raise FormatError("key appears twice in one JSON object (each key once)", field=exc.key,
+                          source=source) from None
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=source

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import atomic_path, num
+from hflopt.io._common import num, read_bytes, table_folder
 from hflopt.io._tables import instance_from_frames
 
 TABLES = ("hosts.csv", "devices.csv", "links.csv")
@@ -35,19 +36,35 @@ def _read_table(path: Path) -> pd.DataFrame:
     source = str(path)
     if not path.is_file():
         raise InstanceError("file is missing", source=source)
+    data = read_bytes(path, source)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
+                            encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise FormatError("is empty (a header line is required)", source=source) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"cannot be parsed as CSV: {str(exc).strip().splitlines()[0]}", source=source) from None
+    names = _header(data, source)
+    dup = next((c for k, c in enumerate(names) if c in names[:k]), None)
+    if dup is not None:
+        raise FormatError("column appears twice in the header (each column once)", field=dup,
+                          source=source)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
-def _param(raw: dict[str, str], key: str, kind: type, source: str) -> Any:
+def _header(data: bytes, source: str) -> list[str]:
+    """The column names of the header line, as written (pandas renames repeated ones)."""
+    line = data.decode("utf-8-sig", "replace").splitlines()[:1]
+    try:
+        return [c.strip() for c in next(csv.reader(line), [])]
+    except csv.Error as exc:
+        raise FormatError(f"cannot be parsed as CSV: {exc}", field="header", source=source) from None
+
+
+def _param(raw: dict[str, str], key: str, kind: type, source: str, default: Any = None) -> Any:
     if key not in raw:
-        return None
+        return default
     text = raw[key]
     try:
         value = float(text)
@@ -79,12 +96,15 @@ def read(path: Path, source: str) -> Instance:
                     f"unknown parameter (known: {', '.join(_PARAM_NAMES)})",
                     field=f"parameter (row {k + 1})", value=key, source=str(params_path),
                 )
+            if key in raw:
+                raise FormatError("is given twice (each parameter once)",
+                                  field=f"parameter (row {k + 1})", value=key, source=str(params_path))
             raw[key] = str(row["value"]).strip()
     psrc = str(params_path)
     table_of = {"hosts": "hosts.csv", "devices": "devices.csv", "links": "links.csv"}
     try:
         kwargs: dict[str, Any] = {
-            "rounds_ratio": _param(raw, "rounds_ratio", float, psrc) or 1.0,
+            "rounds_ratio": _param(raw, "rounds_ratio", float, psrc, default=1.0),
             "participation_ratio": _param(raw, "participation_ratio", float, psrc),
             "min_participants": _param(raw, "min_participants", int, psrc),
             "name": raw.get("name", path.name),
@@ -148,7 +168,7 @@ def write(instance: Instance, path: Path) -> None:
         params.append(("min_participants", instance.min_participants))
     if instance.name:
         params.append(("name", instance.name))
-    with atomic_path(path, directory=True) as tmp:
+    with table_folder(path) as tmp:
         for frame, name in ((hosts, "hosts.csv"), (devices, "devices.csv"), (links, "links.csv")):
             frame.to_csv(tmp / name, index=False, float_format=_format_float)
         with open(tmp / PARAMS, "w", newline="", encoding="utf-8") as fh:

@@ -57,6 +57,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
+from hflopt.io import GRAPH_FORMATS
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -64,15 +65,10 @@ __all__ = [
     "instance_from_graph",
     "nearest_hosts",
     "read_graph",
+    "read_graph_instance",
     "write_graph",
 ]
 
-#: graph file formats: name -> file suffixes
-GRAPH_FORMATS: dict[str, tuple[str, ...]] = {
-    "graphml": (".graphml",),
-    "gml": (".gml",),
-    "edgelist": (".edgelist", ".edges"),
-}
 
 _PARAM_KEYS = ("participation_ratio", "min_participants", "rounds_ratio")
 _MAX_LISTED = 100
@@ -128,6 +124,8 @@ def _select(
 def _number(value: Any, field: str) -> float:
     try:
         x = float(value)
+    except OverflowError:  # an integer beyond float64's range
+        raise InstanceError("must be a finite number >= 0", field=field, value=value) from None
     except (TypeError, ValueError):
         raise InstanceError("must be a number", field=field, value=value) from None
     if not math.isfinite(x) or x < 0:
@@ -191,9 +189,10 @@ def _weight_function(G: Any, weight: Any) -> Callable[[Any, Any, Any], float | N
         return weight
     if weight is None:
         return lambda u, v, d: 1.0
+    # weights are checked by _check_weights; a file may hold them as text ("9")
     if G.is_multigraph():
-        return lambda u, v, d: min(attr.get(weight, 1) for attr in d.values())
-    return lambda u, v, d: d.get(weight, 1)
+        return lambda u, v, d: min(float(attr.get(weight, 1)) for attr in d.values())
+    return lambda u, v, d: float(d.get(weight, 1))
 
 
 def _check_weights(G: Any, weight: Any) -> None:
@@ -202,7 +201,7 @@ def _check_weights(G: Any, weight: Any) -> None:
     for u, v, w in G.edges(data=weight, default=1):
         try:
             x = float(w)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InstanceError(
                 "must be a number", field=f"{weight} of edge ({u!r}, {v!r})", value=w
             ) from None
@@ -291,6 +290,8 @@ def _all_pairs(
 
     host_pos = {h: j for j, h in enumerate(hosts)}
     dev_pos = {v: i for i, v in enumerate(devices)}
+    if isinstance(weight, str):  # weights as numbers even where the file holds text ("9")
+        weight = _weight_function(G, weight)
     ldev: list[np.ndarray] = []
     lhost: list[np.ndarray] = []
     lcost: list[np.ndarray] = []
@@ -503,6 +504,9 @@ def instance_from_graph(
         if key in params:
             params[key] = _number(params[key], key)
     if "min_participants" in params:
+        if not float(params["min_participants"]).is_integer():
+            raise InstanceError("must be a whole number", field="min_participants",
+                                value=gattr["min_participants"])
         params["min_participants"] = int(params["min_participants"])
     kwargs = {**params, **kwargs}
     kwargs.setdefault("name", str(gattr.get("name", "")) or "")
@@ -553,7 +557,8 @@ def _parse_value(text: str) -> Any:
         x = float(text)
     except ValueError:
         return text
-    return int(x) if re.fullmatch(r"[+-]?\d+", text) else x
+    # whole numbers stay exact integers; past 300 digits they are read as floats (inf)
+    return int(text) if re.fullmatch(r"[+-]?\d{1,300}", text) else x
 
 
 def _parse_pairs(tokens: list[str], source: str, lineno: int) -> dict[str, Any]:
@@ -562,6 +567,9 @@ def _parse_pairs(tokens: list[str], source: str, lineno: int) -> dict[str, Any]:
         key, sep, value = tok.partition("=")
         if not sep or not key:
             raise FormatError(f"line {lineno}: expected key=value, got {tok!r}", source=source)
+        if key in out:
+            raise FormatError(f"line {lineno}: attribute given twice", field=key, value=value,
+                              source=source)
         out[key] = _parse_value(value)
     return out
 
@@ -573,6 +581,7 @@ def _read_edgelist(path: Path, source: str) -> Any:
 
     text = read_text(path, source)
     graph_attr: dict[str, Any] = {}
+    described: dict[str, int] = {}
     nodes: list[tuple[str, dict[str, Any]]] = []
     edges: list[tuple[str, str, dict[str, Any]]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -586,6 +595,11 @@ def _read_edgelist(path: Path, source: str) -> Any:
             elif tokens and tokens[0] == "node":
                 if len(tokens) < 2:
                     raise FormatError(f"line {lineno}: '# node' needs a node name", source=source)
+                if tokens[1] in described:
+                    raise FormatError(f"line {lineno}: node described twice (first on line "
+                                      f"{described[tokens[1]]})", field="node", value=tokens[1],
+                                      source=source)
+                described[tokens[1]] = lineno
                 nodes.append((tokens[1], _parse_pairs(tokens[2:], source, lineno)))
             continue
         parts = line.split(None, 2)
@@ -650,23 +664,27 @@ def read_graph(path: str | Path, format: str | None = None) -> Any:
     Raises :class:`~hflopt.InstanceError` (naming the file) when the file
     cannot be read or parsed.
     """
-    import networkx as nx
-
     p = Path(path)
     source = str(path)
     fmt = _graph_format(p, format)
-    if not p.is_file():
+    if not p.exists():
         raise InstanceError("no such file", source=source)
-    from hflopt.io._common import compression, read_bytes
+    from hflopt.io._files import read_bytes, read_once
 
-    # networkx guesses compression from .gz/.bz2 only; hflopt reads .xz too (decompressed once)
-    data = read_bytes(p, source) if compression(p) else None
+    with read_once():  # read (and decompressed) once, with the input size cap
+        data = read_bytes(p, source)
+        return _parse_graph(p, data, fmt, source)
+
+
+def _parse_graph(p: Path, data: bytes, fmt: str, source: str) -> Any:
+    import networkx as nx
 
     def handle() -> Any:
-        return io.BytesIO(data) if data is not None else p
+        return io.BytesIO(data)
 
     try:
         if fmt == "graphml":
+            _check_graphml_ids(data, source)
             G = nx.read_graphml(handle())
         elif fmt == "gml":
             try:
@@ -684,6 +702,25 @@ def read_graph(path: str | Path, format: str | None = None) -> Any:
         raise FormatError(f"cannot be read as {fmt}: {detail}", source=source) from None
     G.graph.setdefault("source", source)
     return G
+
+
+def _check_graphml_ids(data: bytes, source: str) -> None:
+    """Refuse a GraphML file that declares a node id twice (networkx would merge the two)."""
+    import xml.etree.ElementTree as ET
+
+    seen: set[str] = set()
+    try:
+        for _, elem in ET.iterparse(io.BytesIO(data), events=("end",)):
+            if elem.tag.rsplit("}", 1)[-1] == "node":
+                node_id = elem.get("id")
+                if node_id is not None:
+                    if node_id in seen:
+                        raise FormatError("node id appears twice (each node once)", field="node",
+                                          value=node_id, source=source)
+                    seen.add(node_id)
+                elem.clear()
+    except ET.ParseError:
+        return  # networkx reports the syntax error itself
 
 
 def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
@@ -712,33 +749,15 @@ def write_graph(G: Any, path: str | Path, format: str | None = None) -> str:
     return fmt
 
 
-def _reader(fmt: str) -> Callable[[Path, str], Instance]:
-    def read(path: Path, source: str) -> Instance:
-        from hflopt.io._common import uncompressed
+def read_graph_instance(path: Path, source: str, fmt: str) -> Instance:
+    """Read a graph file as an instance (roles and values from node attributes)."""
+    from hflopt.io._common import uncompressed
 
-        G = read_graph(path, fmt)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UnreachableDevicesWarning)
-            inst = instance_from_graph(G, name=str(G.graph.get("name") or uncompressed(path).stem))
-        for w in caught:  # re-issue, naming the file
-            text = f"{source}: {w.message}" if issubclass(w.category, UnreachableDevicesWarning) else w.message
-            warnings.warn(text, w.category, stacklevel=3)
-        return inst
-
-    read.__doc__ = f"Read a {fmt} graph file as an instance (roles and values from node attributes)."
-    return read
-
-
-def _register() -> None:
-    from hflopt.io import register_format
-
-    descriptions = {
-        "graphml": "GraphML network graph (hosts/devices from node attributes; shortest-path costs)",
-        "gml": "GML network graph (hosts/devices from node attributes; shortest-path costs)",
-        "edgelist": "edge list with '# node' attribute lines (shortest-path costs)",
-    }
-    for name, suffixes in GRAPH_FORMATS.items():
-        register_format(name, _reader(name), None, descriptions[name], suffixes=suffixes)
-
-
-_register()
+    G = read_graph(path, fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnreachableDevicesWarning)
+        inst = instance_from_graph(G, name=str(G.graph.get("name") or uncompressed(path).stem))
+    for w in caught:  # re-issue, naming the file
+        text = f"{source}: {w.message}" if issubclass(w.category, UnreachableDevicesWarning) else w.message
+        warnings.warn(text, w.category, stacklevel=3)
+    return inst

@@ -44,7 +44,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import atomic_path, num, read_bytes, rename_field, uncompressed
+from hflopt.io._common import num, read_bytes, rename_field, uncompressed, write_text_atomic
 
 _FIELDS = {
     "capacity": "capacity",
@@ -127,36 +127,74 @@ def _check_facility_lines(data: bytes, starts: np.ndarray, first: np.ndarray, m:
     )
 
 
-def _read(path: Path, source: str, layout: str | None) -> Instance:
-    # a UTF-8 byte-order mark (files saved by Windows editors) is not part of the data
-    data = read_bytes(path, source).split(b"\0", 1)[0].removeprefix(_BOM)
-    matches = list(re.finditer(rb"\S+", data))
-    tokens = [mt.group() for mt in matches]
-    if any(t.lower() == b"capacity" for t in tokens[2:]):
-        k = next(k for k, t in enumerate(tokens) if k >= 2 and t.lower() == b"capacity")
-        line = data[: matches[k].start()].count(b"\n") + 1
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
+#: longer tokens are not numbers of an SSCFLP file (and would blow up the parse)
+_MAX_TOKEN = 64
+
+
+def _token_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end byte offsets of the whitespace-separated tokens (numpy, no Python loop)."""
+    space = _WHITESPACE[np.frombuffer(data, dtype=np.uint8)]
+    edges = np.diff(np.concatenate(([True], space, [True])).view(np.int8))
+    return np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data[:offset].count(b"\n") + 1
+
+
+def _parse_numbers(data: bytes, starts: np.ndarray, ends: np.ndarray, source: str) -> np.ndarray:
+    """The tokens as float64; a word, an over-long token or inf/nan is reported with its line."""
+    lengths = ends - starts
+    if lengths.size and int(lengths.max()) > _MAX_TOKEN:
+        k = int(np.argmax(lengths > _MAX_TOKEN))
+        raise FormatError(f"not a number (a token of {int(lengths[k])} characters)",
+                          field=f"line {_line_of(data, int(starts[k]))}",
+                          value=data[starts[k]:starts[k] + 20].decode("latin-1") + "...", source=source)
+    tokens = data.split()
+    words = np.array(tokens, dtype=f"S{max(1, int(lengths.max()) if lengths.size else 1)}")
+    del tokens
+    try:
+        values = words.astype(np.float64)
+    except ValueError:
+        k = next(k for k, t in enumerate(words.tolist()) if not _is_number(t))
+        raise FormatError("not a number", field=f"line {_line_of(data, int(starts[k]))}",
+                          value=words[k].decode("latin-1"), source=source) from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise FormatError("must be a finite number (SSCFLP files have no 'no link' marker)",
+                          field=f"line {_line_of(data, int(starts[k]))}",
+                          value=words[k].decode("latin-1"), source=source)
+    return values
+
+
+def _placeholder(data: bytes, source: str) -> None:
+    """Refuse the OR-Library ``capacity`` placeholder word with what to do about it."""
+    match = re.search(rb"(?i)(?<!\S)capacity(?!\S)", data)
+    if match:
         raise FormatError(
             "the OR-Library placeholder 'capacity' (capa/capb/capc files): replace it with one "
             "of the numeric capacities of Beasley (1988), Table 1, to get a problem",
-            field=f"line {line}", value="capacity", source=source,
+            field=f"line {_line_of(data, match.start())}", value="capacity", source=source,
         )
-    if len(tokens) < 2:
+
+
+def _read(path: Path, source: str, layout: str | None) -> Instance:
+    # a UTF-8 byte-order mark (files saved by Windows editors) is not part of the data
+    data = read_bytes(path, source).split(b"\0", 1)[0].removeprefix(_BOM)
+    _placeholder(data, source)
+    starts, ends = _token_bounds(data)
+    if starts.size < 2:
         raise FormatError("expected a first line 'J I' (facilities, customers)", source=source)
-    try:
-        values = np.array([float(t) for t in tokens], dtype=np.float64)
-    except ValueError:
-        k = next(k for k, t in enumerate(tokens) if not _is_number(t))
-        line = data[: matches[k].start()].count(b"\n") + 1
-        raise FormatError(
-            "not a number", field=f"line {line}", value=tokens[k].decode("latin-1"), source=source
-        ) from None
+    values = _parse_numbers(data, starts, ends, source)
     j_count, i_count = values[0], values[1]
     for field, v in (("J (facilities)", j_count), ("I (customers)", i_count)):
         if not v.is_integer() or v < 1:
             raise FormatError("must be a whole number >= 1", field=field, value=num(v), source=source)
     m, n = int(j_count), int(i_count)
     expected = 2 + 2 * m + n + m * n
-    starts = np.fromiter((mt.start() for mt in matches), dtype=np.int64, count=len(matches))
     metadata: dict[str, object] = {"source_format": "sscflp"}
     first = _first_on_line(data, starts)
     if values.size == expected + 1 and first[-1]:
@@ -199,7 +237,7 @@ def _read(path: Path, source: str, layout: str | None) -> Instance:
 
 def _is_number(token: bytes) -> bool:
     try:
-        float(token)
+        np.array([token]).astype(np.float64)
     except ValueError:
         return False
     return True
@@ -228,8 +266,7 @@ def write(instance: Instance, path: Path) -> None:
     for block in [instance.workload, *cost]:
         for k in range(0, block.size, 10):
             lines.append(" ".join(fmt(v) for v in block[k : k + 10]))
-    with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="ascii")
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 __all__ = ["read", "read_holmberg", "read_orlib", "sniff", "write"]

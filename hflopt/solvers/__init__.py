@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -92,6 +94,7 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
                 f"method {method!r} does not take option(s) {', '.join(unknown)} "
                 f"(it takes: {accepted})"
             )
+    _check_options(options)
     # Pyomo hands the model to another program or library that does not see hflopt's
     # interrupt flag: there Ctrl-C keeps Python's usual meaning
     through_pyomo = method == "pyomo" or options.get("solver", "highs") not in HIGHS_NAMES
@@ -99,6 +102,23 @@ def solve(instance: Instance, method: str = "auto", **options: Any) -> Result:
         result = func(instance, **options)
         stopped = interrupted()
     return _interrupted(result) if stopped else result
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Options every method shares, checked before any work (SolverError: exit status 2)."""
+    limit = options.get("time_limit")
+    if limit is not None:
+        try:
+            ok = not isinstance(limit, bool) and math.isfinite(float(limit)) and float(limit) > 0
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise SolverError(f"time_limit must be a number of seconds > 0 (or None for no limit), "
+                              f"got {limit!r}")
+    seed = options.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                             or not 0 <= seed < 2**63):
+        raise SolverError(f"seed must be a whole number in [0, 2**63), got {seed!r}")
 
 
 def _interrupted(result: Result) -> Result:

@@ -26,9 +26,11 @@ __all__ = [
     "begin",
     "finish",
     "infeasibility_reason",
+    "interrupt_armed",
     "interrupted",
     "interruptible",
     "objective_granularity",
+    "set_interrupted",
 ]
 
 
@@ -58,11 +60,22 @@ HIGHS_NAMES = ("highs", "appsi_highs")
 # expired, so each method stops at its next check (HiGHS through its interrupt
 # callbacks) and returns the best solution it has.
 _INTERRUPT = threading.Event()
+_ARMED = threading.Event()
 
 
 def interrupted() -> bool:
     """True once the user pressed Ctrl-C inside :func:`interruptible`."""
     return _INTERRUPT.is_set()
+
+
+def interrupt_armed() -> bool:
+    """True inside :func:`interruptible` when its Ctrl-C handler is installed."""
+    return _ARMED.is_set()
+
+
+def set_interrupted() -> None:
+    """Expire every deadline of this process, as a Ctrl-C does (used by isolated solver children)."""
+    _INTERRUPT.set()
 
 
 @contextlib.contextmanager
@@ -90,9 +103,11 @@ def interruptible() -> Iterator[None]:
 
     _INTERRUPT.clear()
     signal.signal(signal.SIGINT, on_sigint)
+    _ARMED.set()
     try:
         yield
     finally:
+        _ARMED.clear()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _INTERRUPT.clear()
 
@@ -197,7 +212,9 @@ def finish(
     the instance. The status is OPTIMAL only if the gap between that objective
     and the bound is zero (up to the objective granularity for integral data,
     or 1e-9 relative otherwise); stopped by a gap tolerance it is FEASIBLE,
-    stopped by time TIME_LIMIT (or NO_SOLUTION without a solution).
+    stopped by time TIME_LIMIT. Without a solution it is INFEASIBLE only with a
+    proof, ERROR only when the solver ``failed``, and NO_SOLUTION otherwise (a
+    heuristic that finds nothing has not shown that nothing exists).
     """
     stats = dict(stats or {})
     if not capacitated:
@@ -230,12 +247,11 @@ def finish(
     if failed is not None and solution is None:
         return Result(Status.ERROR, None, None, bound, method, solver, build_seconds,
                       solve_seconds, message=failed, stats=stats, instance=instance)
-    if solution is None:
-        status = Status.NO_SOLUTION if timed_out else Status.ERROR
+    if solution is None:  # no failure, no proof of infeasibility: nothing found, honestly said
         msg = message or ("no solution found within the time limit" if timed_out
-                          else "the solver returned no solution")
-        return Result(status, None, None, bound, method, solver, build_seconds, solve_seconds,
-                      message=msg, stats=stats, instance=instance)
+                          else "no solution found (infeasibility not proven)")
+        return Result(Status.NO_SOLUTION, None, None, bound, method, solver, build_seconds,
+                      solve_seconds, message=msg, stats=stats, instance=instance)
     assert objective is not None
     closed = bound is not None and objective - bound <= 1e-9 * max(1.0, abs(objective))
     if closed:

@@ -643,7 +643,7 @@ def add_hosts(data: LinkData, *, start: np.ndarray | None = None,
             heap = [(-key(float(g[j]), int(j), coverage), int(j)) for j in closed.tolist()]
             heapq.heapify(heap)
         chosen: tuple[int, float, np.ndarray] | None = None
-        while heap:
+        while heap and not (deadline is not None and deadline.expired()):
             _, j = heapq.heappop(heap)
             g_j, take = gain_one(j, ref)
             k = key(g_j, j, coverage)
@@ -707,10 +707,9 @@ def _done(instance: Instance, ho: np.ndarray | None, method: str, deadline: Dead
           timed_out: bool = False) -> Result:
     if ho is not None and int((ho >= 0).sum()) < instance.min_participants:
         return finish(instance, host_of=None, bound=bound, method=method, solver="hflopt",
-                      timed_out=timed_out, failed=None if timed_out else
-                      f"{method} found no assignment with T = {instance.min_participants} "
-                      "participants (the instance may still be feasible)",
-                      solve_seconds=deadline.elapsed(), stats=stats)
+                      timed_out=timed_out, message=f"{method} found no assignment with T = "
+                      f"{instance.min_participants} participants (a heuristic: the instance may "
+                      "still be feasible)", solve_seconds=deadline.elapsed(), stats=stats)
     return finish(instance, host_of=ho, bound=bound, method=method, solver="hflopt",
                   solve_seconds=deadline.elapsed(), stats=stats, timed_out=timed_out,
                   message="" if bound is not None else "heuristic solution; no lower bound computed")

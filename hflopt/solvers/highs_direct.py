@@ -52,6 +52,7 @@ from hflopt.solvers._common import (
     ProgressCallback,
     finish,
     infeasibility_reason,
+    interrupt_armed,
     interrupted,
     objective_granularity,
 )
@@ -73,8 +74,6 @@ __all__ = [
 ]
 
 _INF = math.inf
-# Seconds HiGHS may run past its time limit before the watchdog interrupts it.
-GRACE = 1.0
 
 
 @dataclass
@@ -827,17 +826,68 @@ def run_highs(
     progress: ProgressCallback | None = None,
     phase: str = "branch-and-bound",
     duals: bool = False,
-    grace: float = GRACE,
     col_cost: np.ndarray | None = None,
     offset: float = 0.0,
     fresh: Callable[[], Any] | None = None,
+    isolate: bool | None = None,
 ) -> HighsRun:
-    """Run ``h`` (model already passed) under a watchdog and collect the outcome.
+    """Run ``h`` (model already passed) within the deadline and collect the outcome.
+
+    Branch-and-bound runs under a time limit, or while Ctrl-C is armed, go to
+    a forked child (:func:`~hflopt.solvers.isolation.run_isolated`): HiGHS's
+    presolve ignores both its time limit and its interrupt callbacks, and only
+    a child can be ended on time. Asked to stop, HiGHS returns its best
+    solution; killed, the run comes back without one (``timed_out``) and the
+    caller keeps the solution it had. ``isolate`` forces either way.
+    See :func:`_run_here` for the run itself.
+    """
+    from hflopt.solvers.isolation import Budget, fork_available, run_isolated
+
+    budget = Budget()
+    grace = budget.soft(deadline) - deadline.seconds if deadline.seconds is not None else _INF
+    kwargs = {"deadline": deadline, "mip": mip, "rel_gap": rel_gap, "abs_gap": abs_gap,
+              "start": start, "phase": phase, "duals": duals, "grace": grace,
+              "col_cost": col_cost, "offset": offset, "fresh": fresh}
+    if isolate is None:
+        isolate = mip and fork_available() and (deadline.seconds is not None or interrupt_armed())
+    if not isolate:
+        return _run_here(h, progress=progress, **kwargs)
+    t0 = time.perf_counter()
+    run, killed = run_isolated(
+        lambda report: _run_here(h, progress=report if progress is not None else None, **kwargs),
+        deadline=deadline, budget=budget, progress=progress)
+    if run is None:
+        return HighsRun(
+            model_status="ended at the time limit (HiGHS did not stop by itself)" if killed
+            else "the process running HiGHS ended without a result",
+            col_value=None, objective=None, bound=None, optimal=False, infeasible=False,
+            timed_out=True, failed=None if killed else "HiGHS's process ended without a result",
+            nodes=0, iterations=0, seconds=time.perf_counter() - t0)
+    return run
+
+
+def _run_here(
+    h: Any,
+    *,
+    deadline: Deadline,
+    mip: bool,
+    rel_gap: float,
+    abs_gap: float | None,
+    start: np.ndarray | None,
+    progress: ProgressCallback | None,
+    phase: str,
+    duals: bool,
+    grace: float,
+    col_cost: np.ndarray | None,
+    offset: float,
+    fresh: Callable[[], Any] | None,
+) -> HighsRun:
+    """Run ``h`` in this process under a watchdog and collect the outcome.
 
     HiGHS is given the remaining time as ``time_limit``; since it checks that
     limit only between phases, interrupt callbacks stop it ``grace`` seconds
-    after the deadline. (HiGHS's presolve has no interrupt hook; keep models
-    that reach HiGHS small when a hard limit matters.)
+    after the deadline. (HiGHS's presolve has no interrupt hook: that is why
+    :func:`run_highs` runs branch-and-bound in a child under a time limit.)
 
     With ``col_cost`` given, the objective is recomputed from the returned
     solution, and the MIP bound is taken as that objective minus HiGHS's own
@@ -923,9 +973,9 @@ def run_highs(
         objective = true_obj
     timed_out = status in (ms.kTimeLimit, ms.kInterrupt) or state["stopped"]
     if misvalued and fresh is not None and not deadline.expired():
-        again = run_highs(fresh(), deadline=deadline, mip=mip, rel_gap=rel_gap, abs_gap=abs_gap,
-                          progress=progress, phase=phase, grace=grace, col_cost=col_cost,
-                          offset=offset)
+        again = _run_here(fresh(), deadline=deadline, mip=mip, rel_gap=rel_gap, abs_gap=abs_gap,
+                          start=None, progress=progress, phase=phase, duals=duals, grace=grace,
+                          col_cost=col_cost, offset=offset, fresh=None)
         again.start_misvalued = True
         again.seconds += seconds
         again.nodes += int(max(info.mip_node_count, 0))

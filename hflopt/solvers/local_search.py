@@ -693,14 +693,16 @@ def local_search(
         ho = feasible_start(data, deadline)
     if ho is None or int((ho >= 0).sum()) < data.T:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      timed_out=deadline.expired(),
-                      failed=None if deadline.expired() else "no feasible start found",
+                      timed_out=deadline.expired(), message=_NO_START,
                       solve_seconds=deadline.elapsed())
     best, stats = improve(data, ho, deadline=deadline, seed=seed, max_no_improve=max_no_improve,
                           progress=progress, bound=stop_at)
     return finish(instance, host_of=best, bound=None, method=method, solver="hflopt",
                   solve_seconds=deadline.elapsed(), stats=stats, timed_out=deadline.expired(),
                   message="heuristic solution; no lower bound computed")
+
+
+_NO_START = "no feasible start found (a heuristic: the instance may still be feasible)"
 
 
 def merge_search(instance: Instance, *, time_limit: float | None = None,
@@ -716,7 +718,8 @@ def merge_search(instance: Instance, *, time_limit: float | None = None,
     start = greedy_cheapest(instance, prune=False)
     if start.solution is None or start.solution.n_participants < data.T:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
-                      failed="greedy cheapest-first found no start with T participants",
+                      message="greedy cheapest-first found no start with T participants "
+                              "(a heuristic: the instance may still be feasible)",
                       solve_seconds=deadline.elapsed())
     st = SearchState(data, start.solution.host_of)
     inst = instance

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from hflopt.errors import SolverError, SolverNotAvailableError
+from hflopt.errors import SolutionError, SolverError, SolverNotAvailableError
 from hflopt.instance import Instance
 from hflopt.model import VARIANTS, build_model, solution_from_model
 from hflopt.solution import Result, Solution
@@ -27,8 +27,10 @@ from hflopt.solvers._common import (
     ProgressCallback,
     finish,
     infeasibility_reason,
+    interrupted,
     objective_granularity,
 )
+from hflopt.solvers.isolation import Budget
 
 __all__ = ["PYOMO_OPTION_NAMES", "solve_pyomo", "solver_available"]
 
@@ -47,8 +49,6 @@ PYOMO_OPTION_NAMES: dict[str, dict[str, str]] = {
     "xpress": {"time_limit": "maxtime", "gap": "miprelstop", "threads": "threads"},
     "xpress_direct": {"time_limit": "maxtime", "gap": "miprelstop", "threads": "threads"},
 }
-# Seconds a solver may overrun its own time limit before the watchdog stops it.
-_GRACE = 2.0
 
 
 def solver_available(name: str) -> bool:
@@ -143,27 +143,68 @@ def solve_pyomo(
             "(HiGHS comes with hflopt: use solver='highs')"
         )
     t0 = time.perf_counter()
-    model = build_model(instance, variant=variant, uncapacitated=uncapacitated)
-    build_seconds = time.perf_counter() - t0
-    if deadline.expired():
-        return finish(instance, host_of=None, bound=None, method=method, solver=solver,
-                      timed_out=True, build_seconds=build_seconds, stats=stats,
-                      message="time limit reached while building the Pyomo model")
-    stats["rows"] = sum(len(c) if c.is_indexed() else 1 for c in _constraints(model))
-    stats["columns"] = instance.n_links + instance.n_hosts
-    if warm_start is not None:
-        _set_start(model, instance, warm_start)
-    if solver in HIGHS_NAMES:
-        raw = _run_highs(model, instance, deadline, gap, threads, seed, verbose, warm_start,
-                         progress, solver_options or {})
-    else:
-        raw = _run_legacy(model, instance, solver, deadline, gap, threads, seed, verbose,
-                          warm_start, solver_options or {})
+
+    def work(report: ProgressCallback | None) -> dict[str, Any]:
+        return _build_and_run(instance, variant, uncapacitated, solver, deadline, gap, threads, seed,
+                              verbose, warm_start, report, solver_options or {})
+
+    out = _isolated(work, deadline, progress)
+    stats.update(out.pop("stats", {}))
+    raw = out["raw"]
     stats.update(raw.pop("stats", {}))
+    build_seconds = out["build_seconds"]
     solve_seconds = time.perf_counter() - t0 - build_seconds
     return finish(instance, method=method, solver=solver, gap_tolerance=gap,
                   build_seconds=build_seconds, solve_seconds=solve_seconds, stats=stats,
                   capacitated=not uncapacitated, **raw)
+
+
+def _isolated(work: Any, deadline: Deadline, progress: ProgressCallback | None) -> dict[str, Any]:
+    """``work`` in a forked child (see :mod:`hflopt.solvers.isolation`), ended on time.
+
+    Pyomo's solver plug-ins overrun time limits as HiGHS's presolve does, and
+    Ctrl-C during their run should abort at once (as documented for Pyomo
+    solves): the parent kills the child at the hard deadline, or when Ctrl-C
+    raises ``KeyboardInterrupt`` here.
+    """
+    from hflopt.solvers.isolation import fork_available, run_isolated
+
+    if not fork_available():
+        return work(progress)
+    out, killed = run_isolated(lambda report: work(report if progress is not None else None),
+                               deadline=deadline, progress=progress)
+    if out is None:
+        message = ("time limit reached; the solver did not stop by itself and was ended" if killed
+                   else "the solver's process ended without a result")
+        return {"raw": {"host_of": None, "bound": None, "timed_out": killed,
+                        "failed": None if killed else message, "message": message},
+                "build_seconds": 0.0, "stats": {}}
+    return out
+
+
+def _build_and_run(instance: Instance, variant: str, uncapacitated: bool, solver: str, deadline: Deadline,
+                   gap: float, threads: int | None, seed: int | None, verbose: bool,
+                   warm_start: Solution | None, progress: ProgressCallback | None,
+                   extra: dict[str, Any]) -> dict[str, Any]:
+    """Build the Pyomo model and solve it: ``{"raw": finish() arguments, "build_seconds", "stats"}``."""
+    t0 = time.perf_counter()
+    model = build_model(instance, variant=variant, uncapacitated=uncapacitated)
+    build_seconds = time.perf_counter() - t0
+    stats = {"rows": sum(len(c) if c.is_indexed() else 1 for c in _constraints(model)),
+             "columns": instance.n_links + instance.n_hosts}
+    if deadline.expired():
+        raw = {"host_of": None, "bound": None, "timed_out": True,
+               "message": "time limit reached while building the Pyomo model"}
+        return {"raw": raw, "build_seconds": build_seconds, "stats": stats}
+    if warm_start is not None:
+        _set_start(model, instance, warm_start)
+    if solver in HIGHS_NAMES:
+        raw = _run_highs(model, instance, deadline, gap, threads, seed, verbose, warm_start,
+                         progress, extra)
+    else:
+        raw = _run_legacy(model, instance, solver, deadline, gap, threads, seed, verbose,
+                          warm_start, extra, capacitated=not uncapacitated)
+    return {"raw": raw, "build_seconds": build_seconds, "stats": stats}
 
 
 def _constraints(model: Any) -> list[Any]:
@@ -220,11 +261,11 @@ def _run_highs(
         vals = [v.value for v in list(model.x.values()) + list(model.y.values())]
         h.setSolution(len(cols), np.array(cols, dtype=np.int32), np.array(vals, dtype=np.float64))
     state = {"last": 0.0, "stopped": False}
-    hard_stop = (deadline.seconds if deadline.seconds is not None else math.inf) + _GRACE
+    hard_stop = Budget().soft(deadline)
 
     def on_interrupt(e: Any) -> None:
         now = deadline.elapsed()
-        if now >= hard_stop:
+        if now >= hard_stop or interrupted():
             state["stopped"] = True
             e.interrupt()
         if progress is not None and now - state["last"] >= 1.0:
@@ -235,7 +276,8 @@ def _run_highs(
             progress(Progress(now, inc, bnd, "branch-and-bound"))
 
     h.cbMipInterrupt += on_interrupt
-    h.cbSimplexInterrupt += lambda e: on_interrupt(e) if deadline.elapsed() >= hard_stop else None
+    h.cbSimplexInterrupt += lambda e: on_interrupt(e) if (deadline.elapsed() >= hard_stop
+                                                          or interrupted()) else None
     try:
         with _quiet_pyomo():
             results = opt.solve(model, tee=verbose, load_solutions=False,
@@ -287,6 +329,24 @@ def _run_highs(
     }
 
 
+def _usable(instance: Instance, host_of: np.ndarray, term: Any, capacitated: bool) -> np.ndarray | None:
+    """The solver's solution, unless a stopped solver handed back a partial one.
+
+    CBC stopped at its time limit before finding a solution still returns
+    values (all zero: nobody participates); that is no solution at all, not a
+    solver error.
+    """
+    from pyomo.opt import TerminationCondition
+
+    if term == TerminationCondition.optimal:
+        return host_of
+    try:
+        Solution(host_of).verify(instance, capacity=capacitated)
+    except SolutionError:
+        return None
+    return host_of
+
+
 def _run_legacy(
     model: Any,
     instance: Instance,
@@ -298,6 +358,7 @@ def _run_legacy(
     verbose: bool,
     warm_start: Solution | None,
     extra: dict[str, Any],
+    capacitated: bool = True,
 ) -> dict[str, Any]:
     import pyomo.environ as pyo
     from pyomo.opt import SolverStatus, TerminationCondition
@@ -335,8 +396,9 @@ def _run_legacy(
         TerminationCondition.infeasible, TerminationCondition.noSolution)
     host_of = None
     if has_sol:
-        model.solutions.load_from(results)
-        host_of = solution_from_model(instance, model)
+        with _quiet_pyomo():  # an 'aborted' (time limit) result with a solution warns
+            model.solutions.load_from(results)
+        host_of = _usable(instance, solution_from_model(instance, model), term, capacitated)
     bound = None
     try:
         lb = results.problem.lower_bound
