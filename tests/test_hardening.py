@@ -88,11 +88,24 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path, inst_file):
     assert json.loads(real.read_text())["status"] == "optimal"
 
 
-def test_output_to_dev_null_writes_through():
-    before = os.stat("/dev/null")
-    assert main(["generate", "random", "-e", "2", "-d", "5", "-s", "1", "-o", "/dev/null", "--to", "native"]) == 0
-    after = os.stat("/dev/null")
+def char_device(path: Path, minor: int) -> Path:
+    """A character device node like /dev/null (minor 3) or /dev/full (minor 7), made in a
+    test folder: the tests never write to the system's own, which a buggy hflopt could
+    replace (as root, hflopt once did)."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot create a device node here: {exc}")
+    return path
+
+
+def test_output_to_a_null_device_writes_through(tmp_path):
+    null = char_device(tmp_path / "null", 3)
+    before = os.stat(null)
+    assert main(["generate", "random", "-e", "2", "-d", "5", "-s", "1", "-o", str(null), "--to", "native"]) == 0
+    after = os.stat(null)
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
 
 
 def test_output_to_a_fifo_is_written_through(tmp_path, inst_file):
@@ -141,11 +154,13 @@ def test_plot_type_is_checked_before_solving(inst_file, tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- 4. disk full
-def test_disk_full_after_the_summary(inst_file, capsys):
-    assert main(["solve", str(inst_file), "-o", "/dev/full"]) == 1
+def test_disk_full_after_the_summary(tmp_path, inst_file, capsys):
+    full = char_device(tmp_path / "full", 7)  # writes fail with ENOSPC
+    assert main(["solve", str(inst_file), "-o", str(full)]) == 1
     captured = capsys.readouterr()
     assert "status        optimal" in captured.out
-    assert "/dev/full: cannot write: No space left on device" in one_error_line(captured.err)
+    assert f"{full}: cannot write: No space left on device" in one_error_line(captured.err)
+    assert stat.S_ISCHR(os.stat(full).st_mode)
 
 
 def test_disk_full_leaves_no_temporary_file_and_the_old_file_intact(tmp_path, inst_file, monkeypatch, capsys):
@@ -244,11 +259,12 @@ def test_a_pipe_with_a_format_is_read(tmp_path, inst_file):
     writer.join(timeout=30)
 
 
-def test_stdin_with_a_format_is_solved(inst_file):
+def test_stdin_with_a_format_is_solved(tmp_path, inst_file):
+    out = tmp_path / "result.json"
     with open(inst_file, "rb") as fh:
-        proc = run_cli("solve", "/dev/stdin", "--format", "native", "-q", "-o", "/dev/stdout", stdin=fh)
+        proc = run_cli("solve", "/dev/stdin", "--format", "native", "-q", "-o", str(out), stdin=fh)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["status"] == "optimal"
+    assert json.loads(out.read_text())["status"] == "optimal"
 
 
 # -------------------------------------------------------- 8. generator sizes
