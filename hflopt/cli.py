@@ -405,6 +405,9 @@ def _add_output_args(p: argparse.ArgumentParser, *, seed: bool = True) -> None:
                      help="output format: native, authors, csv, sscflp (default: from the extension)")
     out.add_argument("--name", help="instance name (default: generator, sizes and seed)")
     out.add_argument("--plot", metavar="MAP.png", help="also draw the instance map to an image file")
+    out.add_argument("--scenario", metavar="SCN.json",
+                     help="also write an inference-latency scenario derived from the coordinates "
+                          "(hflopt evaluate --scenario; docs/evaluate.md)")
     out.add_argument("--max-memory", type=_size, metavar="SIZE",
                      help="refuse instances estimated to need more memory (e.g. 8G; default half "
                           "the machine's memory or $HFLOPT_MAX_MEMORY)")
@@ -704,6 +707,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     check_output(args.output, args.to)
     _plot_output(args.plot)
+    _output(args.scenario)
     try:
         instance = _generate(args)
     except InstanceError as exc:
@@ -724,7 +728,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
         save_instance_map(instance, args.plot, title=None)
         print(f"instance map written to {args.plot}")
+    if args.scenario:
+        _write_scenario(instance, args.scenario, seed)
     return EXIT_OK
+
+
+def _write_scenario(instance: Any, path: str, seed: Any) -> None:
+    """The latency scenario of a generated instance, seeded like it (its defaults: docs/evaluate.md)."""
+    from hflopt.evaluate import ScenarioParams, save_scenario, scenario_from_instance
+
+    scenario = scenario_from_instance(instance, ScenarioParams(seed=int(seed or 0)))
+    save_scenario(scenario, instance, path)
+    coordinates = "from the coordinates" if instance.host_xy is not None else "without coordinates: access latency only"
+    print(f"latency scenario written to {path} ({coordinates})")
 
 
 _COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce]

@@ -129,3 +129,23 @@ def test_result_reader_checks(solved) -> None:
     authors = {"edge_hosts": [{"id": h, "associated_devices": [str(i) for i in np.flatnonzero(sol.host_of == j)]}
                               for j, h in enumerate(inst.host_ids) if (sol.host_of == j).any()]}
     assert np.array_equal(solution_from_result(authors, inst).host_of, sol.host_of)
+
+
+def test_generate_writes_the_latency_scenario_of_its_coordinates(tmp_path, capsys) -> None:
+    inst_path, scn_path = tmp_path / "city.json", tmp_path / "city.scn.json"
+    code, out, err = run(capsys, "generate", "geometric", "--hosts", "5", "--devices", "40", "-k", "3", "-s", "4",
+                         "-o", inst_path, "--scenario", scn_path)
+    assert code == 0, err
+    assert "latency scenario written" in out
+    from hflopt.evaluate import ScenarioParams, load_scenario, scenario_from_instance
+
+    inst = hflopt.load(inst_path)
+    written = load_scenario(scn_path, inst)
+    again = scenario_from_instance(inst, ScenarioParams(seed=4))  # seeded like the instance
+    assert np.allclose(written.link_latency_ms, again.link_latency_ms)
+    assert np.allclose(written.request_rate, inst.workload)
+    assert (written.link_latency_ms >= 0.8).all()  # every link includes the access draw, U(0.8, 10) ms
+    code, _, err = run(capsys, "generate", "random", "-e", "2", "-d", "5", "-s", "1", "-o", tmp_path / "r.json",
+                       "--scenario", tmp_path)
+    assert code == 2 and "is a folder" in err
+    assert not (tmp_path / "r.json").exists()
