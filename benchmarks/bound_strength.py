@@ -93,17 +93,37 @@ def measure(m: int, n: int, ratio: float, seed: int, iterations: int, root_limit
     inst = tight_instance(m, n, ratio, seed)
     arrays = build_arrays(inst, variant="strong", capacity_on_y=True, total_capacity_row=True,
                           assign_equal=True)
+    lp_value, mult = _lp_duals(arrays, n)
+    root_bound, root_inc, root_s = _root(arrays, root_limit)
+    cost = np.full((n, m), np.inf)
+    k = arrays.n_links
+    cost[inst.link_device, inst.link_host] = arrays.col_cost[:k]
+    fixed = arrays.col_cost[k:]
+    t0 = time.perf_counter()
+    target = root_inc if math.isfinite(root_inc) else None
+    best, best_u = _subgradient(inst, cost, fixed, mult, target, iterations)
+    lag_s = time.perf_counter() - t0
+    fixable = _fixable(inst, cost, fixed, best_u, root_inc)
+    return {"name": inst.name, "lp": lp_value, "root": root_bound, "root_s": root_s,
+            "incumbent": root_inc, "lagrangian": best, "lag_s": lag_s, "fixable": fixable, "m": m}
+
+
+def _lp_duals(arrays, n: int) -> tuple[float, np.ndarray]:
+    """The LP relaxation's value and its assignment duals (plus the participation row's)."""
     lp = new_highs(threads=1)
     arrays.pass_to(lp, relax=True)
     lp.run()
-    lp_value = lp.getInfo().objective_function_value
     duals = np.asarray(lp.getSolution().row_dual)
     lo, hi = arrays.blocks["assign"]
     mult = np.zeros(n)
     mult[arrays.block_keys["assign"]] = duals[lo:hi]
     if "participate" in arrays.blocks:  # sum x >= T: its dual prices every device alike
         mult += duals[arrays.blocks["participate"][0]]
+    return lp.getInfo().objective_function_value, mult
 
+
+def _root(arrays, root_limit: float) -> tuple[float, float, float]:
+    """HiGHS's root node: bound, incumbent and seconds."""
     root = new_highs(threads=1)
     arrays.pass_to(root)
     root.setOptionValue("mip_max_nodes", 1)
@@ -111,18 +131,16 @@ def measure(m: int, n: int, ratio: float, seed: int, iterations: int, root_limit
     t0 = time.perf_counter()
     root.run()
     info = root.getInfo()
-    root_bound, root_inc, root_s = info.mip_dual_bound, info.objective_function_value, time.perf_counter() - t0
+    return info.mip_dual_bound, info.objective_function_value, time.perf_counter() - t0
 
-    cost = np.full((n, m), np.inf)
-    k = arrays.n_links
-    cost[inst.link_device, inst.link_host] = arrays.col_cost[:k]
-    fixed = arrays.col_cost[k:]
+
+def _subgradient(inst, cost, fixed, mult, target, iterations: int) -> tuple[float, np.ndarray]:
+    """The knapsack Lagrangian bound by subgradient steps: best value and multipliers."""
+    n, m = cost.shape
     cap = inst.capacity.astype(int)
     dem = inst.workload
     need = float(dem.sum())
-    t0 = time.perf_counter()
     best, best_u, step = -math.inf, mult.copy(), 2.0
-    target = root_inc if math.isfinite(root_inc) else None
     for it in range(iterations):
         gain = np.zeros(m)
         picked = []
@@ -144,9 +162,15 @@ def measure(m: int, n: int, ratio: float, seed: int, iterations: int, root_limit
         mult = mult + step * (aim - value) / norm * sub
         if it % 30 == 29:
             step *= 0.75
-    lag_s = time.perf_counter() - t0
-    # hosts whose Lagrangian penalty for flipping y_j exceeds the gap to the root incumbent
-    gain = np.array([knapsack(best_u - cost[:, j], dem, int(cap[j]))[0] for j in range(m)])
+    return best, best_u
+
+
+def _fixable(inst, cost, fixed, best_u, root_inc: float) -> int:
+    """Hosts whose Lagrangian penalty for flipping y_j exceeds the gap to the root incumbent."""
+    m = cost.shape[1]
+    dem = inst.workload
+    need = float(dem.sum())
+    gain = np.array([knapsack(best_u - cost[:, j], dem, int(inst.capacity[j]))[0] for j in range(m)])
     value = fixed - gain
     _, y = cover(value, inst.capacity, need)
     fixable = 0
@@ -159,8 +183,7 @@ def measure(m: int, n: int, ratio: float, seed: int, iterations: int, root_limit
             alt = cover(without, inst.capacity, need - inst.capacity[j])[0] + value[j]
         if math.isfinite(root_inc) and best_u.sum() + alt > root_inc:
             fixable += 1
-    return {"name": inst.name, "lp": lp_value, "root": root_bound, "root_s": root_s,
-            "incumbent": root_inc, "lagrangian": best, "lag_s": lag_s, "fixable": fixable, "m": m}
+    return fixable
 
 
 def main(argv: list[str] | None = None) -> int:

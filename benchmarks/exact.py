@@ -55,6 +55,8 @@ Usage::
         --plain-limit 3 --baseline exact-lp-cap-75    # short limits, old LP share rule
     python benchmarks/exact.py --family authors --sizes 100x10000 --seeds 5 --limit 5 \
         --plain-limit 5 --method auto --baseline exact-lp-cap-75   # the same for auto
+    python benchmarks/exact.py --family authors --sizes 20x1000 30x1000 40x1000 --seeds 7 \
+        --baseline exact-with --with full_core_links=40000   # any ExactParams change
     nice -n 10 python benchmarks/exact.py --csv results.csv
 
 Holmberg files are read from ``$HFLOPT_SHARED/data/sscflp/holmberg`` (default
@@ -72,6 +74,7 @@ import statistics
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -191,12 +194,43 @@ def holmberg_instances(names: list[str] | None = None) -> list[tuple[hflopt.Inst
 #: core-search step of its heuristic phase, with every LP round solved cold and none
 #: resumed, or with HiGHS's RINS/RENS sub-MIPs left on in branch-and-bound (ablations)
 BASELINES = ("plain", "strong", "exact-without-core-search", "exact-cold-lp", "exact-sub-mips",
-             "exact-lp-cap-75")
-BASELINE = "plain"
-METHOD = "exact"  # what the "exact" columns (and the exact-* baselines) run: "exact" or "auto"
+             "exact-lp-cap-75", "exact-with")
 
 
-def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: int | None) -> None:
+@dataclass(frozen=True)
+class Setup:
+    """What a run solves with."""
+
+    method: str = "exact"  #: what the "exact" columns (and the exact-* baselines) run: "exact" or "auto"
+    baseline: str = "plain"  #: what the "plain" columns run (one of BASELINES)
+    threads: int | None = None  #: HiGHS threads for both (None: HiGHS's default)
+    changes: tuple[str, ...] = ()  #: exact-with: ExactParams changes, "KEY=VALUE"
+
+
+def _baseline_options(setup: Setup) -> dict[str, Any]:
+    """The exact-* baselines: ExactParams (or solver options) that switch one part off."""
+    from dataclasses import replace
+
+    from hflopt.solvers import AutoParams, ExactParams
+    from hflopt.solvers.params import params_from_strings
+
+    defaults = ExactParams()
+    if setup.baseline == "exact-with":  # any ExactParams changes, e.g. full_core_links=40000
+        exact = params_from_strings(ExactParams, setup.changes)
+        return {"params": AutoParams(exact=exact) if setup.method == "auto" else exact}
+    if setup.baseline == "exact-sub-mips":  # HiGHS's RINS/RENS kept in branch-and-bound
+        return {"solver_options": {"mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True}}
+    if setup.baseline == "exact-without-core-search":
+        exact = replace(defaults, core_search=False)
+    elif setup.baseline == "exact-lp-cap-75":  # the earlier short-limit rules
+        # LP rounds cut at 75% regardless of a start; the MILP built before the setup check
+        exact = replace(defaults, lp_max_share_with_start=defaults.lp_max_share, build_seconds_per_link=0.0)
+    else:  # exact-cold-lp: every LP round solved from scratch, none resumed
+        exact = replace(defaults, warm_lp=False)
+    return {"params": AutoParams(exact=exact) if setup.method == "auto" else exact}
+
+
+def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, setup: Setup) -> None:
     # HiGHS prints a banner from C++ in every new process: keep the tables clean
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -204,26 +238,13 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         from hflopt.solvers.highs_direct import solve_plain
 
         t0 = time.perf_counter()
-        if which == "plain" and BASELINE in ("plain", "strong"):
-            res = solve_plain(inst, time_limit=limit, threads=threads,
-                              strengthened=BASELINE == "strong")
+        threads = setup.threads
+        if which == "plain" and setup.baseline in ("plain", "strong"):
+            res = solve_plain(inst, time_limit=limit, threads=threads, strengthened=setup.baseline == "strong")
         elif which == "plain":
-            import hflopt.solvers.exact as ex
-
-            options: dict[str, Any] = {}
-            if BASELINE == "exact-without-core-search":
-                ex._CORE_SEARCH = False  # this child process only
-            elif BASELINE == "exact-sub-mips":  # HiGHS's RINS/RENS kept in branch-and-bound
-                options["solver_options"] = {"mip_heuristic_run_rins": True,
-                                             "mip_heuristic_run_rens": True}
-            elif BASELINE == "exact-lp-cap-75":  # the short-limit rules before 2026-12-02
-                ex._LP_MAX_SHARE_WITH_START = ex._LP_MAX_SHARE  # LP rounds cut at 75% regardless
-                ex._BUILD_SECONDS_PER_LINK = 0.0  # the MILP built before the setup check
-            else:  # exact-cold-lp: every LP round solved from scratch, none resumed
-                ex._WARM_LP = False
-            res = hflopt.solve(inst, METHOD, time_limit=limit, threads=threads, **options)
+            res = hflopt.solve(inst, setup.method, time_limit=limit, threads=threads, **_baseline_options(setup))
         else:
-            res = hflopt.solve(inst, METHOD, time_limit=limit, threads=threads)
+            res = hflopt.solve(inst, setup.method, time_limit=limit, threads=threads)
         wall = time.perf_counter() - t0
         obj = res.solution.verify(inst) if res.solution is not None else None
         conn.send({"status": res.status.value, "objective": obj, "bound": res.bound, "gap": res.gap,
@@ -235,12 +256,12 @@ def _child(conn: Any, which: str, inst: hflopt.Instance, limit: float, threads: 
         conn.close()
 
 
-def run(which: str, inst: hflopt.Instance, limit: float, threads: int | None) -> dict[str, Any]:
+def run(which: str, inst: hflopt.Instance, limit: float, setup: Setup) -> dict[str, Any]:
     """Solve in a child process; kill it ``KILL_GRACE`` s after the limit."""
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     t0 = time.perf_counter()
-    proc = ctx.Process(target=_child, args=(send, which, inst, limit, threads))
+    proc = ctx.Process(target=_child, args=(send, which, inst, limit, setup))
     proc.start()
     send.close()
     out: dict[str, Any] | None = None
@@ -329,8 +350,8 @@ def bench_authors(args: argparse.Namespace, writer: Any) -> None:
         ex_runs, pl_runs, ratios = [], [], []
         for seed in range(args.seeds):
             inst = authors_instance(m, n, seed)
-            ex = run("exact", inst, args.limit, args.threads)
-            pl = run("plain", inst, args.plain_limit, args.threads)
+            ex = run("exact", inst, args.limit, args.setup)
+            pl = run("plain", inst, args.plain_limit, args.setup)
             ex_runs.append(ex)
             pl_runs.append(pl)
             ratios.append(ratio(pl, ex))
@@ -375,8 +396,8 @@ def bench_holmberg(args: argparse.Namespace, writer: Any) -> None:
     pl_lower = False
     ex_opt = pl_opt = 0
     for inst, known in insts:
-        ex = run("exact", inst, args.limit, args.threads)
-        pl = run("plain", inst, args.plain_limit, args.threads)
+        ex = run("exact", inst, args.limit, args.setup)
+        pl = run("plain", inst, args.plain_limit, args.setup)
         tot_ex += ex["time"]
         tot_pl += pl["time"]
         pl_lower |= pl["timed_out"]
@@ -414,8 +435,8 @@ def bench_tight(args: argparse.Namespace, writer: Any) -> None:
     for r in args.ratios:
         for seed in range(args.tight_seeds):
             inst = make(m, n, r, seed)
-            ex = run("exact", inst, args.tight_limit, args.threads)
-            pl = run("plain", inst, args.plain_limit, args.threads)
+            ex = run("exact", inst, args.tight_limit, args.setup)
+            pl = run("plain", inst, args.plain_limit, args.setup)
             rows.append([f"{r:g}", str(seed), str(ex["objective"]), ex["status"], fmt_time(ex),
                          fmt_gap(ex), str(ex.get("nodes")), pl["status"], fmt_time(pl),
                          str(pl["objective"]), fmt_gap(pl), check(ex, pl)])
@@ -428,7 +449,7 @@ def bench_tight(args: argparse.Namespace, writer: Any) -> None:
     print(flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and limits (a few minutes)")
     ap.add_argument("--family", action="append", choices=["authors", "holmberg", "tight"],
@@ -460,29 +481,43 @@ def main(argv: list[str] | None = None) -> int:
                          "against R_j y_j, cover row, assignment equalities when T = N) or, as "
                          "ablations, hflopt's exact method without its core-search step, "
                          "with cold LP rounds, with HiGHS's RINS/RENS left on, or with the "
-                         "short-time-limit rules before 2026-12-02 (LP rounds cut at 75%% of the "
-                         "limit even with a warm start; the MILP built before the setup check)")
-    args = ap.parse_args(argv)
-    global BASELINE, METHOD
-    BASELINE = args.baseline
-    METHOD = args.method
+                         "earlier short-time-limit rules (LP rounds cut at 75%% of the "
+                         "limit even with a warm start; the MILP built before the setup check), "
+                         "or ('exact-with') any ExactParams changes given by --with")
+    ap.add_argument("--with", dest="changes", action="append", default=[], metavar="KEY=VALUE",
+                    help="with --baseline exact-with: an ExactParams field for the 'plain' columns "
+                         "(repeatable; e.g. --with full_core_links=40000 --with core_search=false)")
+    return ap
+
+
+def _quick(args: argparse.Namespace) -> None:
+    """``--quick``: small sizes and limits."""
+    args.sizes = args.sizes or ["10x1000", "50x1000", "100x1000", "100x10000"]
+    args.seeds = min(args.seeds, 2)
+    args.limit = min(args.limit, 120.0)
+    args.plain_limit = min(args.plain_limit, 60.0)
+    args.holmberg = args.holmberg or ["p1", "p13", "p25", "p41", "p51", "p56", "p60", "p71"]
+    args.ratios = [1.3]
+    args.tight_seeds = 1
+    args.tight_limit = min(args.tight_limit, 120.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.baseline == "exact-with" and not args.changes:
+        _parser().error("--baseline exact-with needs at least one --with KEY=VALUE")
+    args.setup = Setup(method=args.method, baseline=args.baseline, threads=args.threads,
+                       changes=tuple(args.changes))
     families = args.family or ["authors", "holmberg", "tight"]
     if args.quick:
-        args.sizes = args.sizes or ["10x1000", "50x1000", "100x1000", "100x10000"]
-        args.seeds = min(args.seeds, 2)
-        args.limit = min(args.limit, 120.0)
-        args.plain_limit = min(args.plain_limit, 60.0)
-        args.holmberg = args.holmberg or ["p1", "p13", "p25", "p41", "p51", "p56", "p60", "p71"]
-        args.ratios = [1.3]
-        args.tight_seeds = 1
-        args.tight_limit = min(args.tight_limit, 120.0)
+        _quick(args)
     print(f"# hflopt {hflopt.__version__} exact benchmark; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} cpus; {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"# command: {' '.join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])])}")
-    if BASELINE != "plain":
-        print(f"# the 'plain' columns run: {BASELINE}")
-    if METHOD != "exact":
-        print(f"# the 'exact' columns run hflopt's method {METHOD!r}")
+    if args.baseline != "plain":
+        print(f"# the 'plain' columns run: {args.baseline}")
+    if args.method != "exact":
+        print(f"# the 'exact' columns run hflopt's method {args.method!r}")
     fh = open(args.csv, "w", newline="") if args.csv else None  # noqa: SIM115
     writer = None
     if fh is not None:

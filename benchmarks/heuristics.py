@@ -4,12 +4,12 @@ Part A (mid-size): the authors' generator (p = 0.7, l = 4, Dmax = 20, costs
 0..10, C = 10*N*Dmax/M) at 50x1,000, 100x1,000 and 50x10,000, 5 seeds each.
 Every instance is solved, in the same run, by
 
-- ``METHODS["exact"]`` (hflopt's exact method): its proven optima are the
+- the ``exact`` method: its proven optima are the
   reference for the gap columns (instances it does not prove optimal are
   listed and left out of the gaps);
 - the *plain* textbook formulation handed to HiGHS
   (:func:`hflopt.solvers.highs_direct.solve_plain`, ``x_ij <= y_j`` for every
-  pair; the Pyomo model of ``METHODS["pyomo"]`` when that module is absent),
+  pair),
   with a time limit;
 - the authors'-style baselines (``greedy-pack``, ``greedy-cheapest``,
   ``merge-search``) and hflopt's heuristics (``greedy``, ``local-search``,
@@ -98,7 +98,7 @@ def authors_instance(m: int, n: int, seed: int) -> hflopt.Instance:
 
 def run(method: str, inst: hflopt.Instance, **options: Any) -> tuple[Any, float]:
     t0 = time.perf_counter()
-    res = METHODS[method](inst, **options)
+    res = hflopt.solve(inst, method, **options)
     elapsed = time.perf_counter() - t0
     if res.solution is not None:
         res.solution.verify(inst)  # every reported objective is independently verified
@@ -108,19 +108,19 @@ def run(method: str, inst: hflopt.Instance, **options: Any) -> tuple[Any, float]
 # ------------------------------------------------------------ child processes
 def plain_solver() -> tuple[str, Any]:
     """The textbook formulation: highs_direct.solve_plain when present, else the Pyomo model."""
-    try:
-        from hflopt.solvers.highs_direct import solve_plain
-    except ImportError:
-        return "pyomo model (METHODS['pyomo'])", METHODS["pyomo"]
+    from hflopt.solvers.highs_direct import solve_plain
+
     return "highs_direct.solve_plain (textbook model, one passModel)", solve_plain
 
 
 def _child(kind: str, m: int, n: int, seed: int, limit: float, conn: Any) -> None:
     try:
         inst = authors_instance(m, n, seed)
-        func = METHODS["exact"] if kind == "exact" else plain_solver()[1]
         t0 = time.perf_counter()
-        res = func(inst, time_limit=limit)
+        if kind == "exact":
+            res = hflopt.solve(inst, "exact", time_limit=limit)
+        else:
+            res = plain_solver()[1](inst, time_limit=limit)
         elapsed = time.perf_counter() - t0
         if res.solution is not None:
             res.solution.verify(inst)
@@ -166,7 +166,8 @@ def _fmt_ratio(num: float, den: float, lower: bool) -> str:
 def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float, plain_limit: float,
         heuristic_limit: float, with_plain: bool) -> None:
     plain_name = plain_solver()[0]
-    print(f"exact: METHODS['exact'] = {METHODS['exact'].__module__}.{METHODS['exact'].__name__}"
+    run_exact = METHODS["exact"].run
+    print(f"exact: METHODS['exact'] = {run_exact.__module__}.{run_exact.__name__}"
           f" (limit {exact_limit:g} s); plain: {plain_name} (limit {plain_limit:g} s"
           f"{'' if with_plain else ', skipped'})")
     for m, n in sizes:
@@ -202,39 +203,38 @@ def mid(sizes: list[tuple[int, int]], seeds: list[int], exact_limit: float, plai
                 extra = f"/{res.bound:g}" if res.bound is not None else ""
                 line.append(f"{name} {res.objective}{extra} {t:.2f}s")
             print("  " + "; ".join(line), flush=True)
-        proven = [i for i, o in enumerate(optima) if o is not None]
-        unproven = [seeds[i] for i, o in enumerate(optima) if o is None]
-        med_ex = statistics.median(ex_times)
-        med_pl = statistics.median(pl_times) if pl_times else None
-        print(f"\nproven optima: {len(proven)} of {len(seeds)} (values "
-              f"{[optima[i] for i in proven]}); not proven by exact: seeds {unproven or 'none'}")
-        print(f"exact median {med_ex:.2f} s" + (
-            f"; plain median {'>=' if pl_capped else ''}{med_pl:.2f} s" if med_pl is not None
-            else ""))
-        print("| method | mean gap | worst gap | mean abs diff | max abs diff | median s | "
-              "speed-up vs exact | speed-up vs plain |")
-        print("|---|---|---|---|---|---|---|---|")
-        for meth in names:
-            gaps, diffs = [], []
-            for i in proven:
-                obj = rows[meth][i][0]
-                opt = optima[i]
-                assert opt is not None
-                if obj is None:
-                    gaps.append(float("inf"))
-                    diffs.append(float("inf"))
-                    continue
-                gaps.append((obj - opt) / max(1.0, opt))
-                diffs.append(obj - opt)
-            med_t = statistics.median(t for _, t in rows[meth])
-            vs_ex = _fmt_ratio(med_ex, med_t, False)
-            vs_pl = "-" if med_pl is None else _fmt_ratio(med_pl, med_t, pl_capped)
-            if gaps:
-                print(f"| {meth} | {100 * statistics.mean(gaps):.2f}% | {100 * max(gaps):.2f}% | "
-                      f"{statistics.mean(diffs):.2f} | {max(diffs):g} | {med_t:.3f} | {vs_ex} | "
-                      f"{vs_pl} |")
-            else:
-                print(f"| {meth} | - | - | - | - | {med_t:.3f} | {vs_ex} | {vs_pl} |")
+        _mid_table(names, rows, optima, seeds, ex_times, pl_times, pl_capped)
+
+
+def _mid_table(names: list[str], rows: dict[str, list[tuple[float | None, float]]], optima: list[float | None],
+               seeds: list[int], ex_times: list[float], pl_times: list[float], pl_capped: bool) -> None:
+    """Gaps to the proven optima and median times of every method, as a markdown table."""
+    proven = [i for i, o in enumerate(optima) if o is not None]
+    unproven = [seeds[i] for i, o in enumerate(optima) if o is None]
+    med_ex = statistics.median(ex_times)
+    med_pl = statistics.median(pl_times) if pl_times else None
+    print(f"\nproven optima: {len(proven)} of {len(seeds)} (values "
+          f"{[optima[i] for i in proven]}); not proven by exact: seeds {unproven or 'none'}")
+    print(f"exact median {med_ex:.2f} s" + (
+        f"; plain median {'>=' if pl_capped else ''}{med_pl:.2f} s" if med_pl is not None else ""))
+    print("| method | mean gap | worst gap | mean abs diff | max abs diff | median s | "
+          "speed-up vs exact | speed-up vs plain |")
+    print("|---|---|---|---|---|---|---|---|")
+    for meth in names:
+        gaps, diffs = [], []
+        for i in proven:
+            obj, opt = rows[meth][i][0], optima[i]
+            assert opt is not None
+            gaps.append(float("inf") if obj is None else (obj - opt) / max(1.0, opt))
+            diffs.append(float("inf") if obj is None else obj - opt)
+        med_t = statistics.median(t for _, t in rows[meth])
+        vs_ex = _fmt_ratio(med_ex, med_t, False)
+        vs_pl = "-" if med_pl is None else _fmt_ratio(med_pl, med_t, pl_capped)
+        if gaps:
+            print(f"| {meth} | {100 * statistics.mean(gaps):.2f}% | {100 * max(gaps):.2f}% | "
+                  f"{statistics.mean(diffs):.2f} | {max(diffs):g} | {med_t:.3f} | {vs_ex} | {vs_pl} |")
+        else:
+            print(f"| {meth} | - | - | - | - | {med_t:.3f} | {vs_ex} | {vs_pl} |")
 
 
 # -------------------------------------------------------------------- part B
@@ -300,7 +300,8 @@ SPARSE_METHODS = ["greedy", "local-search", "lagrangian", "core-search", "auto"]
 
 
 def sparse_tight(seeds: list[int], exact_limit: float, limit: float) -> None:
-    from hflopt.solvers.greedy import assign_greedy, link_data
+    from hflopt.solvers.greedy import assign_greedy
+    from hflopt.solvers.links import link_data
 
     print("\n## Part C: sparse links, tight capacities, T = N (geometric, k nearest hosts)")
     print(f"exact limit {exact_limit:g} s, heuristics {limit:g} s\n", flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hflopt import cli_evaluate
-from hflopt.errors import HfloptError, InstanceError, SolverError
+from hflopt.errors import HfloptError, InstanceError, SolverError, SolverFailure
 
 EXIT_OK = 0
 EXIT_SOLVER_ERROR = 1
@@ -204,6 +205,12 @@ def _add_solve(sub: Any) -> None:
                    dest="solver_options",
                    help="option for the solver of exact/auto/pyomo (HiGHS's own names, e.g. "
                         "mip_heuristic_run_rins=true; repeatable)")
+    p.add_argument("--params", metavar="FILE",
+                   help="tuning parameters from a TOML or JSON file (a table per method, "
+                        "e.g. [exact] core_search = false; docs/cli.md)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="one tuning parameter of the method, e.g. core_search=false or "
+                        "exact.warm_lp=false for auto (repeatable; after --params)")
     p.add_argument("-o", "--output", metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="draw the solution map to an image file")
     p.add_argument("--format", "-f", help="input format (native, authors, csv, sscflp, ...)")
@@ -217,11 +224,14 @@ def _add_solve(sub: Any) -> None:
 
 
 def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
-    import inspect
+    """The solve keywords the command line sets: options the method honours, its parameters.
 
+    A flag set for a method that does not honour it is a usage error naming the flag.
+    """
     from hflopt.solvers import METHODS
 
-    wanted: dict[str, Any] = {
+    method = METHODS[args.method]
+    given: dict[str, Any] = {
         "time_limit": args.time_limit,
         "gap": args.gap,
         "solver": args.solver,
@@ -232,17 +242,31 @@ def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
         "verbose": args.verbose,
         "solver_options": dict(args.solver_options) if args.solver_options else None,
     }
-    params = inspect.signature(METHODS[args.method]).parameters
     options = {}
-    for key, value in wanted.items():
-        if key in params:
+    for key, value in given.items():
+        if key in method.options:
             options[key] = value
         elif value not in (None, False) and not (key == "gap" and value == 0) and not (
             key in ("solver", "variant") and value in ("highs", "strong")
         ):
             flag = "solver-option" if key == "solver_options" else key.replace("_", "-")
             raise UsageError(f"--{flag} does not apply to method {args.method!r}")
+    options["params"] = _method_params(args, method)
     return options
+
+
+def _method_params(args: argparse.Namespace, method: Any) -> Any:
+    """The method's parameters: from ``--params FILE`` (its table), then ``--param KEY=VALUE``."""
+    from hflopt.solvers import METHODS, load_params
+    from hflopt.solvers.params import params_from_strings
+
+    params = method.params()
+    if args.params:
+        tables = load_params(args.params, {name: m.params for name, m in METHODS.items()})
+        params = tables.get(method.name, params)
+    if args.param:
+        params = params_from_strings(method.params, args.param, base=params)
+    return params
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -265,12 +289,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _run_solve(args: argparse.Namespace, instance: Any, options: dict[str, Any]) -> Any:
-    import inspect
-
     from hflopt.solvers import METHODS, solve
 
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
-    if "progress" not in inspect.signature(METHODS[args.method]).parameters:
+    if "progress" not in METHODS[args.method].options:
         return solve(instance, args.method, **options)
     with _ProgressLine(bool(show) and not args.verbose) as line:
         if line.enabled:
@@ -758,6 +780,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"hflopt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--log-level", choices=_LOG_LEVELS, default="warning", type=str.lower,
+                        help="messages from the library shown on stderr (default: warning; info says what "
+                        "the solvers' phases did)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for add in _COMMANDS:
@@ -774,11 +799,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     previous_hook = warnings.showwarning
     warnings.showwarning = _show_warning
+    restore_logging = _log_to_stderr(args.log_level)
     try:
         return _run(args)
     except BrokenPipeError:  # e.g. `hflopt solve ... | head`: the reader went away
         _silence_stdout()
         return EXIT_OK
+    except SolverFailure as exc:  # the solver failed while running: not the user's input
+        _err(str(exc))
+        return EXIT_SOLVER_ERROR
     except (InstanceError, UsageError, SolverError) as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -798,6 +827,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SOLVER_ERROR
     finally:
         warnings.showwarning = previous_hook
+        restore_logging()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -808,8 +838,29 @@ def _run(args: argparse.Namespace) -> int:
         return int(args.handler(args))
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                  line: Any = None) -> None:
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_to_stderr(level: str) -> Callable[[], None]:
+    """Show the library's log records of ``level`` and above on stderr as ``hflopt: message`` lines;
+    returns the function that puts the logger back as it was."""
+    logger = logging.getLogger("hflopt")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("hflopt: %(message)s"))
+    before = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
+
+    return restore
+
+
+def _show_warning(message: Any, *_where: Any) -> None:
     """Warnings on the command line: one line, no source code."""
     _err(f"warning: {message}")
 

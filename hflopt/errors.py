@@ -16,6 +16,7 @@ __all__ = [
     "OutputError",
     "SolutionError",
     "SolverError",
+    "SolverFailure",
     "SolverNotAvailableError",
 ]
 
@@ -105,7 +106,12 @@ class SolutionError(HfloptError):
 
 
 class SolverError(HfloptError):
-    """The solver failed or was called with unusable options."""
+    """The solver was called with unusable options (exit status 2) or failed
+    (:class:`SolverFailure`, exit status 1)."""
+
+
+class SolverFailure(SolverError):
+    """The solver failed while running (exit status 1), as opposed to unusable options (2)."""
 
 
 class SolverNotAvailableError(SolverError):

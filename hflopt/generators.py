@@ -22,6 +22,7 @@ k-nearest sparse candidate links built by a KD-tree, so a 1,000-host,
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -462,16 +463,8 @@ def instance_from_points(
         ``rounds_ratio``, ``host_ids``, ``device_ids``, ``name``,
         ``metadata``, ...).
     """
-    hxy = np.array(host_xy, dtype=np.float64)
-    dxy = np.array(device_xy, dtype=np.float64)
-    for arr, field in ((hxy, "host_xy"), (dxy, "device_xy")):
-        if arr.ndim != 2 or arr.shape[1] != 2:
-            raise InstanceError(f"must have shape (n, 2), got {arr.shape}", field=field)
-        if not np.isfinite(arr).all():
-            raise InstanceError("must be finite", field=field)
+    hxy, dxy = _check_points(host_xy, device_xy)
     m, n = hxy.shape[0], dxy.shape[0]
-    if m < 1:
-        raise InstanceError("at least one host is needed", field="host_xy", value=[])
     if metric not in METRICS:
         raise InstanceError(f"unknown metric (choose {', '.join(METRICS)})", field="metric", value=metric)
     per_km = _check_float("cost_per_km", cost_per_km, 0.0, MAX_VALUE)
@@ -484,26 +477,7 @@ def instance_from_points(
     cloud = np.full(m, _check_float("cloud_cost", cloud_cost)) if np.ndim(cloud_cost) == 0 else cloud_cost
     if k is not None:
         k = _check_int("k", k, 1)
-    if k is not None or n * m <= MAX_DENSE_LINKS:
-        check_memory(n + m, float(n) * (m if k is None else min(k, m)), "devices")
-    if k is None or k >= m:
-        if n * m > MAX_DENSE_LINKS:
-            raise InstanceError(
-                f"{n} devices x {m} hosts = {n * m:,} links is too many for a dense instance; "
-                "give k (nearest hosts per device) for a sparse one",
-                field="k", value=k,
-            )
-        dist = _dense_distances(hxy, dxy, metric)
-        if max_distance is None:
-            ldev = np.repeat(np.arange(n, dtype=np.int32), m)
-            lhost = np.tile(np.arange(m, dtype=np.int32), n)
-            ldist = dist.reshape(-1)
-        else:
-            ldev, lhost = np.nonzero(dist <= max_distance)
-            ldist = dist[ldev, lhost]
-        del dist
-    else:
-        ldev, lhost, ldist = _nearest_links(hxy, dxy, k, metric, max_distance)
+    ldev, lhost, ldist = _candidate_links(hxy, dxy, k, metric, max_distance)
     lcost = ldist
     if per_km != 1.0:
         lcost *= per_km
@@ -515,6 +489,45 @@ def instance_from_points(
     return Instance(
         cap, cloud, work, ldev, lhost, lcost, host_xy=hxy, device_xy=dxy, metadata=meta, **kwargs
     )
+
+
+
+def _check_points(host_xy: Any, device_xy: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Host and device coordinates as finite ``(count, 2)`` float arrays (at least one host)."""
+    hxy = np.array(host_xy, dtype=np.float64)
+    dxy = np.array(device_xy, dtype=np.float64)
+    for arr, field in ((hxy, "host_xy"), (dxy, "device_xy")):
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise InstanceError(f"must have shape (n, 2), got {arr.shape}", field=field)
+        if not np.isfinite(arr).all():
+            raise InstanceError("must be finite", field=field)
+    if hxy.shape[0] < 1:
+        raise InstanceError("at least one host is needed", field="host_xy", value=[])
+    return hxy, dxy
+
+
+def _candidate_links(
+    hxy: np.ndarray, dxy: np.ndarray, k: int | None, metric: str, max_distance: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Device, host and distance of every candidate link: all pairs, or the ``k`` nearest hosts."""
+    m, n = hxy.shape[0], dxy.shape[0]
+    if k is not None or n * m <= MAX_DENSE_LINKS:
+        check_memory(n + m, float(n) * (m if k is None else min(k, m)), "devices")
+    if k is not None and k < m:
+        return _nearest_links(hxy, dxy, k, metric, max_distance)
+    if n * m > MAX_DENSE_LINKS:
+        raise InstanceError(
+            f"{n} devices x {m} hosts = {n * m:,} links is too many for a dense instance; "
+            "give k (nearest hosts per device) for a sparse one",
+            field="k", value=k,
+        )
+    dist = _dense_distances(hxy, dxy, metric)
+    if max_distance is None:
+        ldev = np.repeat(np.arange(n, dtype=np.int32), m)
+        lhost = np.tile(np.arange(m, dtype=np.int32), n)
+        return ldev, lhost, dist.reshape(-1)
+    ldev, lhost = np.nonzero(dist <= max_distance)
+    return ldev, lhost, dist[ldev, lhost]
 
 
 def _place(
@@ -561,131 +574,122 @@ def geometric_instance(
 ) -> Instance:
     """Hosts and devices placed in a 2-D region; link costs from distances.
 
-    Parameters
-    ----------
-    hosts, devices:
-        M and N.
-    region:
-        Width and height of the region (km); points lie in
-        ``[0, width] x [0, height]``.
-    layout:
-        ``"uniform"``: every point uniform in the region. ``"clusters"``:
-        ``clusters`` centres uniform in the region (kept ``2 * cluster_std``
-        from its border where possible); each device joins a random cluster,
-        host j joins cluster ``j % clusters`` (so edge sites sit where the
-        devices are); points are Gaussian around their centre with standard
-        deviation ``cluster_std`` per axis, clipped to the region.
-    cost_per_km, hop_cost:
-        Link cost = ``cost_per_km * distance + hop_cost``.
-    cloud_cost, cloud_cv:
-        Host-cloud cost ``C_e``: mean and coefficient of variation (uniform;
-        0 = every host the same, at most 1/sqrt(3)).
-    workload, workload_mean, workload_cv:
-        Workload distribution (``constant``, ``uniform``, ``lognormal``), its
-        mean and coefficient of variation; see :func:`draw_workloads`.
-    tightness, capacity_cv:
-        Total capacity / total workload, and the spread of host capacities;
-        see :func:`capacities_for_tightness`.
-    k:
-        Candidate links per device: its ``k`` nearest hosts (sparse). ``None``
-        links every device to every host.
-    max_distance:
-        Drop links longer than this.
-    decimals:
-        Round costs, workloads and capacities to this many decimals (0 gives
-        whole numbers; capacities keep their exact total).
-    participation, rounds:
-        p (T = floor(p N)) and l.
-    seed:
-        Random seed; drawn and recorded in ``metadata["seed"]`` when omitted.
-        Positions, workloads, capacities and cloud costs use separate streams
-        derived from it, so changing, e.g., the tightness keeps the positions.
-    name:
-        Instance name (default ``geometric-MxN-s<seed>``).
+    ``hosts``, ``devices``: M and N, placed in ``region`` (width, height in
+    km). ``layout="uniform"``: every point uniform in the region;
+    ``"clusters"``: ``clusters`` centres uniform in the region (kept
+    ``2 * cluster_std`` from its border where possible), each device joins a
+    random cluster, host j joins cluster ``j % clusters``, and points are
+    Gaussian around their centre (``cluster_std`` per axis), clipped to the
+    region. Link cost = ``cost_per_km * distance + hop_cost``; ``k``: each
+    device links only to its ``k`` nearest hosts (``None``: every host);
+    ``max_distance`` drops longer links. Cloud costs have mean ``cloud_cost``
+    and coefficient of variation ``cloud_cv`` (uniform; at most 1/sqrt(3));
+    workloads follow :func:`draw_workloads` (``workload``, ``workload_mean``,
+    ``workload_cv``), capacities :func:`capacities_for_tightness`
+    (``tightness`` = total capacity / total workload, ``capacity_cv``).
+    ``decimals`` rounds costs, workloads and capacities (0: whole numbers;
+    capacities keep their exact total). ``participation`` and ``rounds``
+    are p and l. ``seed`` (drawn and recorded in ``metadata["seed"]`` when
+    omitted) seeds separate streams for positions, workloads, capacities and
+    cloud costs, so changing, e.g., the tightness keeps the positions.
+    ``name`` defaults to ``geometric-MxN-s<seed>``.
     """
-    m = _check_int("hosts", hosts, 1)
-    n = _check_int("devices", devices, 0)
-    try:
-        w, h = (float(v) for v in region)
-    except (TypeError, ValueError):
-        raise InstanceError("must be two numbers (width, height)", field="region", value=region) from None
-    w = _check_float("region", w, 0.0, strict=True)
-    h = _check_float("region", h, 0.0, strict=True)
-    if layout not in LAYOUTS:
-        raise InstanceError(f"unknown layout (choose {', '.join(LAYOUTS)})", field="layout", value=layout)
-    n_clusters = _check_int("clusters", clusters, 1)
-    std = _check_float("cluster_std", cluster_std, 0.0)
+    geo = _Geometry.checked(hosts, devices, region, layout, clusters, cluster_std, k)
     cloud_mean = _check_float("cloud_cost", cloud_cost, 0.0, MAX_VALUE)
     cloud_cv = _check_float("cloud_cv", cloud_cv, 0.0, 1.0 / _SQRT3 + 1e-12)
     decimals = _check_decimals(decimals)
     seed = _new_seed(seed)
-    links = float(n) * (m if k is None else min(_check_int("k", k, 1), m))
-    if links <= MAX_DENSE_LINKS or k is not None:  # else instance_from_points asks for k
-        check_memory(n + m, links, "devices")
     rng_pos, rng_work, rng_cap, rng_cloud = _streams(seed, 4)
-    if layout == "clusters":
-        margin_x = min(2.0 * std, w / 4.0)
-        margin_y = min(2.0 * std, h / 4.0)
-        centres = rng_pos.uniform((margin_x, margin_y), (w - margin_x, h - margin_y), size=(n_clusters, 2))
-        host_lab = np.arange(m) % n_clusters
-        dev_lab = rng_pos.integers(0, n_clusters, size=n)
-    else:
-        centres = host_lab = dev_lab = None
-    # positions to the millimetre: short, exact files; costs are computed from the rounded values
-    host_xy = np.round(_place(rng_pos, m, (w, h), centres, host_lab, std), 6)
-    device_xy = np.round(_place(rng_pos, n, (w, h), centres, dev_lab, std), 6)
-    del dev_lab
-    work = draw_workloads(n, workload, workload_mean, workload_cv, rng=rng_work, decimals=decimals)
-    cap = capacities_for_tightness(
-        float(work.sum()), m, tightness, cv=capacity_cv, rng=rng_cap, decimals=decimals
-    )
-    if cloud_cv > 0:
-        half = _SQRT3 * cloud_cv * cloud_mean
-        cloud = _round(rng_cloud.uniform(cloud_mean - half, cloud_mean + half, size=m), decimals)
-        np.maximum(cloud, 0.0, out=cloud)
-    else:
-        cloud = np.full(m, _round(np.array(cloud_mean), decimals), dtype=np.float64)
-    meta: dict[str, Any] = {
-        "generator": "geometric",
-        "seed": seed,
-        "layout": layout,
-        "region": [w, h],
-        "units": "km",
-    }
-    if layout == "clusters":
-        meta.update({"clusters": n_clusters, "cluster_std": std,
-                     "cluster_centres": np.round(centres, 6).tolist()})
+    host_xy, device_xy, centres = geo.place(rng_pos)
+    work = draw_workloads(geo.n, workload, workload_mean, workload_cv, rng=rng_work, decimals=decimals)
+    cap = capacities_for_tightness(float(work.sum()), geo.m, tightness, cv=capacity_cv, rng=rng_cap,
+                                   decimals=decimals)
+    cloud = _cloud_costs(rng_cloud, geo.m, cloud_mean, cloud_cv, decimals)
+    meta = geo.metadata(seed, centres)
     meta.update({
-        "cost_per_km": float(cost_per_km),
-        "hop_cost": float(hop_cost),
-        "cloud_cost": cloud_mean,
-        "cloud_cv": cloud_cv,
-        "workload": workload,
-        "workload_mean": float(workload_mean),
-        "workload_cv": float(workload_cv),
-        "tightness": float(tightness),
-        "capacity_cv": float(capacity_cv),
-        "k": None if k is None else int(k),
-        "max_distance": None if max_distance is None else float(max_distance),
+        "cost_per_km": float(cost_per_km), "hop_cost": float(hop_cost), "cloud_cost": cloud_mean,
+        "cloud_cv": cloud_cv, "workload": workload, "workload_mean": float(workload_mean),
+        "workload_cv": float(workload_cv), "tightness": float(tightness), "capacity_cv": float(capacity_cv),
+        "k": None if k is None else int(k), "max_distance": None if max_distance is None else float(max_distance),
         "decimals": decimals,
     })
+    kind = "clustered" if layout == "clusters" else "geometric"
     return instance_from_points(
-        host_xy,
-        device_xy,
-        capacity=cap,
-        workload=work,
-        cloud_cost=cloud,
-        cost_per_km=cost_per_km,
-        hop_cost=hop_cost,
-        k=k,
-        max_distance=max_distance,
-        metric="euclidean",
-        decimals=decimals,
-        participation_ratio=participation,
-        rounds_ratio=rounds,
-        name=name or f"{'clustered' if layout == 'clusters' else 'geometric'}-{m}x{n}-s{seed}",
-        metadata=meta,
+        host_xy, device_xy, capacity=cap, workload=work, cloud_cost=cloud, cost_per_km=cost_per_km,
+        hop_cost=hop_cost, k=k, max_distance=max_distance, metric="euclidean", decimals=decimals,
+        participation_ratio=participation, rounds_ratio=rounds,
+        name=name or f"{kind}-{geo.m}x{geo.n}-s{seed}", metadata=meta,
     )
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where :func:`geometric_instance` puts its points (checked arguments)."""
+
+    m: int
+    n: int
+    width: float
+    height: float
+    layout: str
+    clusters: int
+    std: float
+
+    @classmethod
+    def checked(cls, hosts: Any, devices: Any, region: Any, layout: str, clusters: Any, cluster_std: Any,
+                k: Any) -> _Geometry:
+        m = _check_int("hosts", hosts, 1)
+        n = _check_int("devices", devices, 0)
+        try:
+            w, h = (float(v) for v in region)
+        except (TypeError, ValueError):
+            raise InstanceError("must be two numbers (width, height)", field="region", value=region) from None
+        w = _check_float("region", w, 0.0, strict=True)
+        h = _check_float("region", h, 0.0, strict=True)
+        if layout not in LAYOUTS:
+            raise InstanceError(f"unknown layout (choose {', '.join(LAYOUTS)})", field="layout", value=layout)
+        geo = cls(m, n, w, h, layout, _check_int("clusters", clusters, 1),
+                  _check_float("cluster_std", cluster_std, 0.0))
+        links = float(n) * (m if k is None else min(_check_int("k", k, 1), m))
+        if links <= MAX_DENSE_LINKS or k is not None:  # else instance_from_points asks for k
+            check_memory(n + m, links, "devices")
+        return geo
+
+    def centres(self, rng: np.random.Generator) -> np.ndarray:
+        mx = min(2.0 * self.std, self.width / 4.0)
+        my = min(2.0 * self.std, self.height / 4.0)
+        return rng.uniform((mx, my), (self.width - mx, self.height - my), size=(self.clusters, 2))
+
+    def place(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Host and device positions, to the millimetre (short, exact files; costs come from them),
+        and the cluster centres (``None`` for a uniform layout)."""
+        region = (self.width, self.height)
+        if self.layout == "clusters":
+            centres = self.centres(rng)
+            host_lab = np.arange(self.m) % self.clusters
+            dev_lab = rng.integers(0, self.clusters, size=self.n)
+        else:
+            centres = host_lab = dev_lab = None
+        host_xy = np.round(_place(rng, self.m, region, centres, host_lab, self.std), 6)
+        device_xy = np.round(_place(rng, self.n, region, centres, dev_lab, self.std), 6)
+        return host_xy, device_xy, centres
+
+    def metadata(self, seed: int, centres: np.ndarray | None) -> dict[str, Any]:
+        meta: dict[str, Any] = {"generator": "geometric", "seed": seed, "layout": self.layout,
+                                "region": [self.width, self.height], "units": "km"}
+        if centres is not None:
+            meta.update({"clusters": self.clusters, "cluster_std": self.std,
+                         "cluster_centres": np.round(centres, 6).tolist()})
+        return meta
+
+
+def _cloud_costs(rng: np.random.Generator, m: int, mean: float, cv: float, decimals: int | None) -> np.ndarray:
+    """Host-cloud costs: ``mean`` for every host, or uniform with coefficient of variation ``cv``."""
+    if cv <= 0:
+        return np.full(m, _round(np.array(mean), decimals), dtype=np.float64)
+    half = _SQRT3 * cv * mean
+    cloud = _round(rng.uniform(mean - half, mean + half, size=m), decimals)
+    np.maximum(cloud, 0.0, out=cloud)
+    return cloud
 
 
 def clustered_instance(

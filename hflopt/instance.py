@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -152,6 +151,94 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _memo_array(func: Any) -> property:
+    """A read-only array computed from the instance on first use and kept with it."""
+    name = func.__name__
+
+    def get(self: Instance) -> np.ndarray:
+        memo = self._derived
+        if name not in memo:
+            memo[name] = _readonly(func(self))
+        return memo[name]
+
+    get.__doc__ = func.__doc__
+    return property(get)
+
+
+def _check_shapes(cap: np.ndarray, ecost: np.ndarray, ldev: np.ndarray, lhost: np.ndarray,
+                  lcost: np.ndarray, n: int) -> None:
+    """At least one host, one cloud cost per host, link arrays alike and naming known nodes."""
+    m = cap.size
+    if m < 1:
+        raise InstanceError("at least one host is needed", field="capacity", value=[])
+    if ecost.size != m:
+        raise InstanceError(f"must have one entry per host ({m}), got {ecost.size}", field="edge_cost")
+    if not (ldev.size == lhost.size == lcost.size):
+        raise InstanceError(
+            "link_device, link_host and link_cost must have the same length, got "
+            f"{ldev.size}, {lhost.size}, {lcost.size}",
+            field="links",
+        )
+    for arr, hi, field in ((ldev, n, "link_device"), (lhost, m, "link_host")):
+        bad = (arr < 0) | (arr >= hi)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InstanceError(
+                f"names an unknown {'device' if field == 'link_device' else 'host'} (valid: 0..{hi - 1})",
+                field=f"{field}[{k}]",
+                value=int(arr[k]),
+            )
+
+
+def _sorted_links(ldev: np.ndarray, lhost: np.ndarray, lcost: np.ndarray, m: int,
+                  host_names: tuple[str, ...], dev_names: tuple[str, ...]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The links sorted by (device, host); the same pair twice is an error."""
+    key = ldev * max(m, 1) + lhost
+    if key.size <= 1 or np.all(key[1:] > key[:-1]):
+        return ldev, lhost, lcost
+    order = np.argsort(key, kind="stable")
+    key, ldev, lhost, lcost = key[order], ldev[order], lhost[order], lcost[order]
+    dup = np.flatnonzero(key[1:] == key[:-1])
+    if dup.size:
+        k = int(dup[0])
+        raise InstanceError(
+            "duplicate link (the same device-host pair twice)",
+            field="links",
+            value=(dev_names[int(ldev[k])], host_names[int(lhost[k])]),
+        )
+    return ldev, lhost, lcost
+
+
+def _ratio(participation_ratio: Any) -> float | None:
+    if participation_ratio is None:
+        return None
+    try:
+        p = float(participation_ratio)
+    except (TypeError, ValueError) as exc:
+        raise InstanceError("must be a number in [0, 1]", field="participation_ratio",
+                            value=participation_ratio) from exc
+    if not (0.0 <= p <= 1.0):
+        raise InstanceError("must be a number in [0, 1]", field="participation_ratio", value=p)
+    return p
+
+
+def _participants(min_participants: Any, p: float | None, n: int) -> int:
+    """T: given, or floor(p N) (p = 1 by default); both given must agree."""
+    if min_participants is None:
+        return participants_from_ratio(1.0 if p is None else p, n)
+    if isinstance(min_participants, bool) or not float(min_participants).is_integer():
+        raise InstanceError("must be a whole number", field="min_participants", value=min_participants)
+    t = int(min_participants)
+    if p is not None and participants_from_ratio(p, n) != t:
+        raise InstanceError(
+            f"contradicts participation_ratio {p} (floor(p * N) = {participants_from_ratio(p, n)} for N = {n})",
+            field="min_participants",
+            value=t,
+        )
+    return t
+
+
 class Instance:
     """An HFLOP instance (immutable, validated on construction).
 
@@ -186,7 +273,8 @@ class Instance:
     """
 
     __slots__ = (
-        "__dict__",
+        "__weakref__",
+        "_derived",
         "capacity",
         "device_ids",
         "device_xy",
@@ -246,80 +334,20 @@ class Instance:
         lhost = _as_index_vector(link_host, "link_host")
         lcost = _as_float_vector(link_cost, "link_cost")
         m, n = cap.size, work.size
-        if m < 1:
-            raise InstanceError("at least one host is needed", field="capacity", value=[])
-        if ecost.size != m:
-            raise InstanceError(
-                f"must have one entry per host ({m}), got {ecost.size}", field="edge_cost"
-            )
-        if not (ldev.size == lhost.size == lcost.size):
-            raise InstanceError(
-                "link_device, link_host and link_cost must have the same length, got "
-                f"{ldev.size}, {lhost.size}, {lcost.size}",
-                field="links",
-            )
-        for arr, hi, field in ((ldev, n, "link_device"), (lhost, m, "link_host")):
-            bad = (arr < 0) | (arr >= hi)
-            if bad.any():
-                k = int(np.flatnonzero(bad)[0])
-                raise InstanceError(
-                    f"names an unknown {'device' if field == 'link_device' else 'host'} "
-                    f"(valid: 0..{hi - 1})",
-                    field=f"{field}[{k}]",
-                    value=int(arr[k]),
-                )
+        _check_shapes(cap, ecost, ldev, lhost, lcost, n)
         host_names = _ids(host_ids, m, "host_ids")
         dev_names = _ids(device_ids, n, "device_ids")
-        # sort links by (device, host)
-        key = ldev * max(m, 1) + lhost
-        if key.size > 1 and not np.all(key[1:] > key[:-1]):
-            order = np.argsort(key, kind="stable")
-            key, ldev, lhost, lcost = key[order], ldev[order], lhost[order], lcost[order]
-            dup = np.flatnonzero(key[1:] == key[:-1])
-            if dup.size:
-                k = int(dup[0])
-                raise InstanceError(
-                    "duplicate link (the same device-host pair twice)",
-                    field="links",
-                    value=(dev_names[int(ldev[k])], host_names[int(lhost[k])]),
-                )
+        ldev, lhost, lcost = _sorted_links(ldev, lhost, lcost, m, host_names, dev_names)
         try:
             rounds = float(rounds_ratio)
         except (TypeError, ValueError) as exc:
             raise InstanceError(
                 "must be a number >= 1", field="rounds_ratio", value=rounds_ratio
             ) from exc
-        if participation_ratio is not None:
-            try:
-                p = float(participation_ratio)
-            except (TypeError, ValueError) as exc:
-                raise InstanceError(
-                    "must be a number in [0, 1]",
-                    field="participation_ratio",
-                    value=participation_ratio,
-                ) from exc
-            if not (0.0 <= p <= 1.0):
-                raise InstanceError(
-                    "must be a number in [0, 1]", field="participation_ratio", value=p
-                )
-        else:
-            p = None
-        if min_participants is None:
-            t = participants_from_ratio(1.0 if p is None else p, n)
-        else:
-            if isinstance(min_participants, bool) or not float(min_participants).is_integer():
-                raise InstanceError(
-                    "must be a whole number", field="min_participants", value=min_participants
-                )
-            t = int(min_participants)
-            if p is not None and participants_from_ratio(p, n) != t:
-                raise InstanceError(
-                    f"contradicts participation_ratio {p} (floor(p * N) = "
-                    f"{participants_from_ratio(p, n)} for N = {n})",
-                    field="min_participants",
-                    value=t,
-                )
+        p = _ratio(participation_ratio)
+        t = _participants(min_participants, p, n)
         set_ = object.__setattr__
+        set_(self, "_derived", {})
         set_(self, "capacity", _readonly(cap))
         set_(self, "edge_cost", _readonly(ecost))
         set_(self, "workload", _readonly(work))
@@ -438,11 +466,12 @@ class Instance:
         Keyword arguments (``hosts``, ``devices``, ``cloud``, ``weight``,
         ``capacity``, ``workload``, ``k``, ``cutoff``, ... and those of
         :class:`Instance`) are described in
-        :func:`hflopt.io.graphs.instance_from_graph`.
+        :func:`hflopt.io.graphs.instance_from_graph` (:func:`hflopt.io.graph_topology.graph_arguments`
+        computes them).
         """
-        from hflopt.io.graphs import instance_from_graph
+        from hflopt.io.graph_topology import graph_arguments
 
-        return instance_from_graph(G, cls=cls, **kwargs)
+        return cls(**graph_arguments(G, **kwargs))
 
     def replace(self, **changes: Any) -> Instance:
         """Return a copy with some constructor arguments changed (validated again).
@@ -497,23 +526,23 @@ class Instance:
         )
 
     # -------------------------------------------------------- derived arrays
-    @cached_property
+    @_memo_array
     def link_ptr(self) -> np.ndarray:
         """CSR row pointer: links of device i are ``link_ptr[i]:link_ptr[i+1]``."""
         counts = np.bincount(self.link_device, minlength=self.n_devices)
         ptr = np.zeros(self.n_devices + 1, dtype=np.int64)
         np.cumsum(counts, out=ptr[1:])
-        return _readonly(ptr)
+        return ptr
 
-    @cached_property
+    @_memo_array
     def device_degree(self) -> np.ndarray:
         """Number of links of each device."""
-        return _readonly(np.diff(self.link_ptr))
+        return np.diff(self.link_ptr)
 
-    @cached_property
+    @_memo_array
     def link_key(self) -> np.ndarray:
         """Sorted int64 keys ``device * M + host`` of the links."""
-        return _readonly(self.link_device.astype(np.int64) * self.n_hosts + self.link_host)
+        return self.link_device.astype(np.int64) * self.n_hosts + self.link_host
 
     def link_index(self, device: Any, host: Any) -> np.ndarray:
         """Index of link (device, host) for each pair, or -1 where there is none."""
@@ -534,10 +563,10 @@ class Instance:
         mat[self.link_device, self.link_host] = self.link_cost
         return mat
 
-    @cached_property
+    @_memo_array
     def fits(self) -> np.ndarray:
         """Boolean mask over links: the device's workload fits the host's capacity."""
-        return _readonly(self.workload[self.link_device] <= self.capacity[self.link_host])
+        return self.workload[self.link_device] <= self.capacity[self.link_host]
 
     @property
     def total_capacity(self) -> float:

@@ -105,43 +105,52 @@ def read_sensor_locations(path: str | os.PathLike[str]) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"cannot be parsed as CSV: {str(exc).strip().splitlines()[0]}", source=source) from None
     columns = {str(c).strip().lower().lstrip("\ufeff"): c for c in raw.columns}
-    picked: dict[str, Any] = {}
-    for want, aliases in _ALIASES.items():
-        for alias in aliases:
-            if alias in columns:
-                picked[want] = columns[alias]
-                break
-        else:
-            raise FormatError(
-                f"column {want!r} is missing (columns: {', '.join(map(str, raw.columns)) or 'none'})",
-                field=want, source=source,
-            )
+    picked = _pick_columns(raw, columns, source)
     out = pd.DataFrame({"sensor_id": raw[picked["sensor_id"]].astype(str).str.strip()})
     for col, lo, hi in (("latitude", -90.0, 90.0), ("longitude", -180.0, 180.0)):
-        series = raw[picked[col]]
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(values) | (values < lo) | (values > hi)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            raise FormatError(
-                f"must be a number in [{lo:g}, {hi:g}] (data row {k + 1})",
-                field=col, value=series.iloc[k], source=source,
-            )
-        out[col] = values
-    empty = out["sensor_id"] == ""
-    if empty.any():
-        k = int(np.flatnonzero(empty.to_numpy())[0])
-        raise FormatError(f"is empty (data row {k + 1})", field="sensor_id", source=source)
-    dup = out["sensor_id"].duplicated()
-    if dup.any():
-        k = int(np.flatnonzero(dup.to_numpy())[0])
-        raise FormatError(
-            f"repeats (data row {k + 1})", field="sensor_id", value=out["sensor_id"].iloc[k], source=source
-        )
+        out[col] = _coordinates(raw[picked[col]], col, lo, hi, source)
+    _check_sensor_ids(out["sensor_id"], source)
     for key, col in columns.items():
         if col not in picked.values() and key not in _INDEX_NAMES and not key.startswith("unnamed:"):
             out[str(col).strip()] = raw[col].to_numpy()
     return out
+
+
+def _pick_columns(raw: pd.DataFrame, columns: dict[str, Any], source: str) -> dict[str, Any]:
+    """The file's column for each of ``sensor_id``, ``latitude``, ``longitude`` (first alias found)."""
+    picked: dict[str, Any] = {}
+    for want, aliases in _ALIASES.items():
+        found = next((columns[alias] for alias in aliases if alias in columns), None)
+        if found is None:
+            raise FormatError(
+                f"column {want!r} is missing (columns: {', '.join(map(str, raw.columns)) or 'none'})",
+                field=want, source=source,
+            )
+        picked[want] = found
+    return picked
+
+
+def _coordinates(series: pd.Series, col: str, lo: float, hi: float, source: str) -> np.ndarray:
+    """A coordinate column as numbers in ``[lo, hi]``."""
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < lo) | (values > hi)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise FormatError(f"must be a number in [{lo:g}, {hi:g}] (data row {k + 1})",
+                          field=col, value=series.iloc[k], source=source)
+    return values
+
+
+def _check_sensor_ids(ids: pd.Series, source: str) -> None:
+    """Sensor ids are non-empty and unique."""
+    empty = ids == ""
+    if empty.any():
+        k = int(np.flatnonzero(empty.to_numpy())[0])
+        raise FormatError(f"is empty (data row {k + 1})", field="sensor_id", source=source)
+    dup = ids.duplicated()
+    if dup.any():
+        k = int(np.flatnonzero(dup.to_numpy())[0])
+        raise FormatError(f"repeats (data row {k + 1})", field="sensor_id", value=ids.iloc[k], source=source)
 
 
 _POINT = re.compile(r"POINT\s*\([^)]*\)", re.IGNORECASE)
@@ -419,12 +428,7 @@ def sensor_instance(
     site_xy, labels = _cluster_lonlat(lonlat, m, seed, cluster_by)
     rng_work, rng_cap = _streams(seed, 2)
     work = _workloads(workload, frame, rng_work, workload_mean, workload_cv, decimals)
-    if capacities is None:
-        cap = capacities_for_tightness(float(work.sum()), m, tightness, rng=rng_cap, decimals=decimals)
-    else:
-        cap = np.asarray(capacities, dtype=np.float64)
-        if cap.shape != (m,):
-            raise InstanceError(f"must have one value per site ({m})", field="capacities", value=list(capacities))
+    cap = _site_capacities(capacities, m, float(work.sum()), tightness, rng_cap, decimals)
     meta = {
         "generator": "metr-la",
         "seed": seed,
@@ -433,13 +437,7 @@ def sensor_instance(
         "link_costs": link_costs,
         "site_of_sensor": labels.tolist(),
     }
-    kwargs = {
-        "participation_ratio": participation,
-        "rounds_ratio": rounds,
-        "host_ids": [f"site{j}" for j in range(m)],
-        "device_ids": frame["sensor_id"].tolist(),
-        "name": name or f"metr-la-{m}x{n}",
-    }
+    kwargs = _instance_kwargs(participation, rounds, "site", m, frame, name or f"metr-la-{m}x{n}")
     if link_costs == "lan":
         own, other = (_check_float("lan_costs", v, 0.0) for v in lan_costs)
         dev, host, cost = _lan_links(labels, m, own, other)
@@ -451,6 +449,29 @@ def sensor_instance(
         site_xy, lonlat, capacity=cap, workload=work, cloud_cost=cloud_cost, cost_per_km=cost_per_km,
         hop_cost=hop_cost, k=k, metric="great-circle", decimals=decimals, metadata=meta, **kwargs,
     )
+
+
+def _site_capacities(capacities: Sequence[float] | None, m: int, total_work: float, tightness: float,
+                     rng: np.random.Generator, decimals: int | None) -> np.ndarray:
+    """The given capacity of every site, or equal shares of ``tightness`` times the total workload."""
+    if capacities is None:
+        return capacities_for_tightness(total_work, m, tightness, rng=rng, decimals=decimals)
+    cap = np.asarray(capacities, dtype=np.float64)
+    if cap.shape != (m,):
+        raise InstanceError(f"must have one value per site ({m})", field="capacities", value=list(capacities))
+    return cap
+
+
+def _instance_kwargs(participation: float, rounds: float, host_prefix: str, m: int, frame: pd.DataFrame,
+                     name: str) -> dict[str, Any]:
+    """The :class:`~hflopt.Instance` keywords shared by the METR-LA builders."""
+    return {
+        "participation_ratio": participation,
+        "rounds_ratio": rounds,
+        "host_ids": [f"{host_prefix}{j}" for j in range(m)],
+        "device_ids": frame["sensor_id"].tolist(),
+        "name": name,
+    }
 
 
 def paper_clusters(locations: Any, sensors: Any = None, *, k: int = 4, seed: int = 0) -> np.ndarray:
@@ -515,44 +536,15 @@ def paper_study(
     seed:
         Seeds the workloads (the authors used the time of day).
     """
-    if isinstance(subset, pd.DataFrame):
-        frame = subset.copy()
-        source = "subset"
-    else:
-        frame = read_sensor_subset(subset)
-        source = str(subset)
-    frame["sensor_id"] = frame["sensor_id"].astype(str)
+    if link_costs not in ("lan", "distance"):
+        raise InstanceError("must be 'lan' or 'distance'", field="link_costs", value=link_costs)
+    frame, source, loc = _study_frame(subset, locations)
     seed = _check_int("seed", seed, 0)
     caps = np.asarray(capacities, dtype=np.float64)
     m = caps.size
     meta: dict[str, Any] = {"generator": "metr-la-study", "seed": seed, "source": Path(source).name,
                             "link_costs": link_costs, "coordinates": "lonlat"}
-    if locations is not None:
-        loc = _frame(locations)
-        coords = _subset(loc, frame["sensor_id"].tolist())
-        frame["longitude"] = coords["longitude"].to_numpy()
-        frame["latitude"] = coords["latitude"].to_numpy()
-    if "longitude" not in frame.columns:
-        raise InstanceError(
-            "has no coordinates; give locations= (the sensor-locations CSV)", field="subset", source=source
-        )
-    if "cluster" in frame.columns:
-        labels_raw = frame["cluster"].to_numpy(dtype=np.int64)
-        uniq = np.unique(labels_raw)
-        if uniq.size != m:
-            raise InstanceError(
-                f"has {uniq.size} clusters but {m} capacities were given", field="cluster", source=source,
-                value=uniq.tolist(),
-            )
-        labels = np.searchsorted(uniq, labels_raw)
-        if locations is not None:
-            again = paper_clusters(loc, frame["sensor_id"].tolist(), k=m, seed=seed)
-            meta["clusters_reproduced"] = _same_partition(labels, again)
-    elif locations is not None:
-        labels = paper_clusters(loc, frame["sensor_id"].tolist(), k=m, seed=seed)
-    else:
-        lonlat0 = frame[["longitude", "latitude"]].to_numpy(dtype=np.float64)
-        _, labels = _cluster_lonlat(lonlat0, m, seed, "position")
+    labels = _study_labels(frame, loc, m, seed, source, meta)
     if np.unique(labels).size != m:
         raise InstanceError(f"the sensors fall into fewer than {m} clusters", field="cluster", source=source)
     lonlat = frame[["longitude", "latitude"]].to_numpy(dtype=np.float64)
@@ -563,19 +555,59 @@ def paper_study(
     work = rng.integers(0, dmax + 1, size=n)
     site_xy = np.vstack([lonlat[labels == c].mean(axis=0) for c in range(m)])
     meta.update({"max_workload": dmax, "cluster_of_sensor": labels.tolist()})
-    kwargs = {
-        "participation_ratio": participation,
-        "rounds_ratio": rounds,
-        "host_ids": [f"cluster{j}" for j in range(m)],
-        "device_ids": frame["sensor_id"].tolist(),
-        "name": name,
-    }
+    kwargs = _instance_kwargs(participation, rounds, "cluster", m, frame, name)
     if link_costs == "lan":
         dev, host, cost = _lan_links(labels, m, 0.0, 1.0)
         return Instance(caps, np.ones(m), work, dev, host, cost, host_xy=site_xy, device_xy=lonlat,
                         metadata=meta, **kwargs)
-    if link_costs != "distance":
-        raise InstanceError("must be 'lan' or 'distance'", field="link_costs", value=link_costs)
     meta["cost_per_km"] = float(cost_per_km)
     return instance_from_points(site_xy, lonlat, capacity=caps, workload=work, cloud_cost=1.0,
                                 cost_per_km=cost_per_km, metric="great-circle", metadata=meta, **kwargs)
+
+
+def _study_frame(subset: Any, locations: Any) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    """The study's sensors (coordinates from ``locations`` when given), its source name and the locations."""
+    if isinstance(subset, pd.DataFrame):
+        frame = subset.copy()
+        source = "subset"
+    else:
+        frame = read_sensor_subset(subset)
+        source = str(subset)
+    frame["sensor_id"] = frame["sensor_id"].astype(str)
+    loc = None
+    if locations is not None:
+        loc = _frame(locations)
+        coords = _subset(loc, frame["sensor_id"].tolist())
+        frame["longitude"] = coords["longitude"].to_numpy()
+        frame["latitude"] = coords["latitude"].to_numpy()
+    if "longitude" not in frame.columns:
+        raise InstanceError(
+            "has no coordinates; give locations= (the sensor-locations CSV)", field="subset", source=source
+        )
+    return frame, source, loc
+
+
+def _study_labels(frame: pd.DataFrame, loc: pd.DataFrame | None, m: int, seed: int, source: str,
+                  meta: dict[str, Any]) -> np.ndarray:
+    """Cluster (host) of every sensor: the file's column, else the paper's procedure, else k-means.
+
+    With both the column and the locations, records in ``meta`` whether the
+    paper's procedure reproduces the file's clusters.
+    """
+    if "cluster" in frame.columns:
+        labels_raw = frame["cluster"].to_numpy(dtype=np.int64)
+        uniq = np.unique(labels_raw)
+        if uniq.size != m:
+            raise InstanceError(
+                f"has {uniq.size} clusters but {m} capacities were given", field="cluster", source=source,
+                value=uniq.tolist(),
+            )
+        labels = np.searchsorted(uniq, labels_raw)
+        if loc is not None:
+            again = paper_clusters(loc, frame["sensor_id"].tolist(), k=m, seed=seed)
+            meta["clusters_reproduced"] = _same_partition(labels, again)
+        return labels
+    if loc is not None:
+        return paper_clusters(loc, frame["sensor_id"].tolist(), k=m, seed=seed)
+    lonlat = frame[["longitude", "latitude"]].to_numpy(dtype=np.float64)
+    return _cluster_lonlat(lonlat, m, seed, "position")[1]

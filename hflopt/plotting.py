@@ -301,7 +301,6 @@ def plot_solution(
     """
     _mpl()
     from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
 
     sol = _solution(instance, solution)
     ax = _axes(ax)
@@ -325,6 +324,21 @@ def plot_solution(
         idle_pc = ax.scatter(device_xy[idle, 0], device_xy[idle, 1], s=np.maximum(sizes[idle], 12),
                              marker="x", c=GREY, linewidths=0.9, zorder=2)
         idle_pc.set_gid("idle-devices")
+    _draw_hosts(ax, instance, host_xy, open_hosts, colours)
+    _style_axes(ax, kind, host_xy, device_xy, str(instance.metadata.get("units", "")))
+    if title is None:
+        title = _solution_title(instance, sol)
+    if sampled:
+        title += f"\n(showing {part.size:,} of {int((h >= 0).sum()):,} participating devices)"
+    ax.set_title(title)
+    if legend:
+        ax.legend(handles=_solution_legend(bool(idle.size)), loc="best", fontsize=8)
+    return ax
+
+
+def _draw_hosts(ax: Any, instance: Instance, host_xy: np.ndarray, open_hosts: np.ndarray,
+                colours: np.ndarray) -> None:
+    """Open hosts as filled squares, unused ones hollow (area ~ capacity), with labels."""
     unused = np.setdiff1d(np.arange(instance.n_hosts), open_hosts)
     hsize = _host_sizes(instance.capacity)
     if unused.size:
@@ -337,30 +351,30 @@ def plot_solution(
         op.set_gid("open-hosts")
     _labels(ax, instance, host_xy, np.arange(instance.n_hosts) if instance.n_hosts <= _MAX_LABELS
             else open_hosts)
-    _style_axes(ax, kind, host_xy, device_xy, str(instance.metadata.get("units", "")))
-    if title is None:
-        try:
-            cost = f"cost {sol.cost(instance):.6g}, "
-        except HfloptError:
-            cost = ""
-        title = (f"{instance.name + ': ' if instance.name else ''}{cost}"
-                 f"{sol.n_participants} of {instance.n_devices} devices, "
-                 f"{open_hosts.size} of {instance.n_hosts} hosts open")
-    if sampled:
-        title += f"\n(showing {part.size:,} of {int((h >= 0).sum()):,} participating devices)"
-    ax.set_title(title)
-    if legend:
-        handles = [
-            Line2D([], [], marker="s", ls="", mfc="tab:blue", mec="black", ms=9,
-                   label="aggregator (area ~ capacity)"),
-            Line2D([], [], marker="s", ls="", mfc="none", mec="0.3", ms=9, label="unused host"),
-            Line2D([], [], marker="o", ls="-", color="tab:blue", ms=4, lw=0.8,
-                   label="device -> aggregator"),
-        ]
-        if idle.size:
-            handles.append(Line2D([], [], marker="x", ls="", color=GREY, ms=6, label="not participating"))
-        ax.legend(handles=handles, loc="best", fontsize=8)
-    return ax
+
+
+def _solution_title(instance: Instance, sol: Solution) -> str:
+    """Name, cost (when computable), participants and open hosts."""
+    try:
+        cost = f"cost {sol.cost(instance):.6g}, "
+    except HfloptError:
+        cost = ""
+    return (f"{instance.name + ': ' if instance.name else ''}{cost}"
+            f"{sol.n_participants} of {instance.n_devices} devices, "
+            f"{sol.open_hosts().size} of {instance.n_hosts} hosts open")
+
+
+def _solution_legend(with_idle: bool) -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], marker="s", ls="", mfc="tab:blue", mec="black", ms=9, label="aggregator (area ~ capacity)"),
+        Line2D([], [], marker="s", ls="", mfc="none", mec="0.3", ms=9, label="unused host"),
+        Line2D([], [], marker="o", ls="-", color="tab:blue", ms=4, lw=0.8, label="device -> aggregator"),
+    ]
+    if with_idle:
+        handles.append(Line2D([], [], marker="x", ls="", color=GREY, ms=6, label="not participating"))
+    return handles
 
 
 def plot_loads(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
 import numpy as np
@@ -15,7 +14,7 @@ import hflopt
 from hflopt.generators import authors_runtime_capacity, random_instance
 from hflopt.solution import Status
 from hflopt.solvers import solve
-from hflopt.solvers.auto import solve_auto
+from hflopt.solvers.params import AutoParams, LagrangianParams
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -49,7 +48,7 @@ def test_auto_honours_the_time_limit():
 def test_auto_skips_exact_on_large_instances_and_says_so():
     inst = random_instance(20, 500, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(500, 20, 20), seed=2)
-    res = solve_auto(inst, time_limit=10, exact_max_links=1000, large_exact_max_links=1000)
+    res = solve(inst, "auto", time_limit=10, exact_max_links=1000, large_exact_max_links=1000)
     assert [p["method"] for p in res.stats["phases"]] == ["core-search"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     if res.status != Status.OPTIMAL:
@@ -57,18 +56,17 @@ def test_auto_skips_exact_on_large_instances_and_says_so():
 
 
 def _record_exact_calls(monkeypatch):
-    """Wrap METHODS["exact"] so that the keyword arguments of each call are recorded."""
-    from hflopt.solvers import METHODS
+    """Wrap auto's exact phase so that the options of each call are recorded."""
+    import hflopt.solvers.auto as auto
 
     calls = []
-    real = METHODS["exact"]
+    real = auto.solve_exact
 
-    @functools.wraps(real)  # auto passes what the signature (of ``real``) accepts
-    def wrapped(instance, **kwargs):
-        calls.append(kwargs)
-        return real(instance, **kwargs)
+    def wrapped(instance, options, params):
+        calls.append(dict(vars(options)))
+        return real(instance, options, params)
 
-    monkeypatch.setitem(METHODS, "exact", wrapped)
+    monkeypatch.setattr(auto, "solve_exact", wrapped)
     return calls
 
 
@@ -81,7 +79,7 @@ def _hard_for_the_heuristic():
 def test_auto_gives_large_instances_an_exact_phase_with_its_own_budget(monkeypatch):
     calls = _record_exact_calls(monkeypatch)
     inst = _hard_for_the_heuristic()
-    res = solve_auto(inst, exact_max_links=1000, large_exact_max_links=10**6,
+    res = solve(inst, "auto", exact_max_links=1000, large_exact_max_links=10**6,
                      large_exact_seconds=0.5)
     assert len(calls) == 1 and calls[0]["time_limit"] == pytest.approx(0.5)
     assert [p["method"] for p in res.stats["phases"]] == ["core-search", "exact"]
@@ -97,7 +95,7 @@ def test_auto_large_instance_follows_the_users_time_limit(monkeypatch):
     calls = _record_exact_calls(monkeypatch)
     inst = _hard_for_the_heuristic()
     t0 = time.perf_counter()
-    res = solve_auto(inst, time_limit=4, exact_max_links=1000, large_exact_max_links=10**6,
+    res = solve(inst, "auto", time_limit=4, exact_max_links=1000, large_exact_max_links=10**6,
                      large_exact_seconds=0.01)
     assert time.perf_counter() - t0 < 4 + 3
     # the exact phase got the rest of the user's 4 s, not the 0.01 s of its own budget
@@ -110,11 +108,11 @@ def test_auto_large_instance_follows_the_users_time_limit(monkeypatch):
 def test_auto_large_exact_seconds_zero_skips_the_exact_phase(monkeypatch):
     calls = _record_exact_calls(monkeypatch)
     inst = _hard_for_the_heuristic()
-    res = solve_auto(inst, exact_max_links=1000, large_exact_seconds=0)
+    res = solve(inst, "auto", exact_max_links=1000, large_exact_seconds=0)
     assert calls == []
     assert res.status == Status.FEASIBLE and "heuristic" in res.message
     with pytest.raises(hflopt.SolverError, match="large_exact_seconds"):
-        solve_auto(inst, large_exact_seconds=-1)
+        solve(inst, "auto", large_exact_seconds=-1)
 
 
 def test_auto_warm_starts_exact_and_keeps_the_best():
@@ -149,13 +147,11 @@ def test_auto_is_the_default_method():
     assert hflopt.solve(inst).method == "auto"
 
 
-def test_auto_uses_the_lagrangian_method_beyond_the_core_search_size(monkeypatch):
-    import hflopt.solvers.lagrangian as lag
-
+def test_auto_uses_the_lagrangian_method_beyond_the_core_search_size():
     inst = random_instance(10, 200, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(200, 10, 20), seed=3)
-    monkeypatch.setattr(lag, "SEARCH_MAX_LINKS", 100)
-    res = solve_auto(inst, time_limit=20, exact_max_links=100, large_exact_max_links=100)
+    params = AutoParams(lagrangian=LagrangianParams(search_max_links=100))
+    res = solve(inst, "auto", time_limit=20, exact_max_links=100, large_exact_max_links=100, params=params)
     assert [p["method"] for p in res.stats["phases"]] == ["lagrangian"]
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.bound is not None and res.bound <= res.objective + 1e-9

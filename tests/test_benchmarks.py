@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
+
+import hflopt
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod
 
@@ -109,3 +113,26 @@ def test_tight_family_runs_both_styles_and_both_methods_agree(tmp_path, capsys, 
     assert all(r["status"] == "optimal" for r in rows)
     assert float(rows[0]["objective"]) == pytest.approx(float(rows[1]["objective"]))
     assert rows[0]["instance"] == inst.name
+
+
+def test_exact_with_baseline_passes_exact_params(tmp_path, capsys):
+    import csv
+
+    bench = _load("exact")
+    setup = bench.Setup(baseline="exact-with", changes=("full_core_links=0", "core_search=false"))
+    params = bench._baseline_options(setup)["params"]
+    assert params.full_core_links == 0 and params.core_search is False and params.warm_lp is True
+    auto = bench._baseline_options(bench.Setup(method="auto", baseline="exact-with", changes=("warm_lp=false",)))
+    assert auto["params"].exact.warm_lp is False
+    with pytest.raises(hflopt.SolverError, match="full_core_link"):
+        bench._baseline_options(bench.Setup(baseline="exact-with", changes=("full_core_link=1",)))
+    out = tmp_path / "runs.csv"
+    assert bench.main(["--family", "tight", "--tight-size", "4x12", "--ratios", "1.3", "--tight-seeds", "1",
+                       "--tight-limit", "30", "--plain-limit", "30", "--baseline", "exact-with",
+                       "--with", "full_core_links=0", "--csv", str(out)]) == 0
+    assert "the 'plain' columns run: exact-with" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    assert [r["status"] for r in rows] == ["optimal", "optimal"]
+    assert float(rows[0]["objective"]) == pytest.approx(float(rows[1]["objective"]))
+    with pytest.raises(SystemExit):  # exact-with without a change is a usage error
+        bench.main(["--family", "tight", "--baseline", "exact-with"])

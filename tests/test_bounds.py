@@ -16,9 +16,9 @@ from hflopt.generators import authors_runtime_capacity, random_instance
 from hflopt.solvers import solve
 from hflopt.solvers._common import Deadline
 from hflopt.solvers.bounds import lp_bound
-from hflopt.solvers.greedy import link_data
-from hflopt.solvers.lagrangian import evaluate_multipliers, lagrangian_bound
-from hflopt.solvers.sparse import restriction_check, solve_sparse
+from hflopt.solvers.links import link_data
+from hflopt.solvers.sparse import restriction_check
+from hflopt.solvers.subgradient import evaluate_multipliers, subgradient
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -30,7 +30,7 @@ def test_bounds_below_optimum(inst):
         return
     assert lp.bound is not None
     assert lp.bound <= opt + 1e-6
-    lag = lagrangian_bound(link_data(inst), deadline=Deadline(5.0), iterations=200)
+    lag = subgradient(link_data(inst), deadline=Deadline(5.0), iterations=200)
     assert lag.bound <= opt + 1e-6
     # the LP relaxation is the best the Lagrangian dual can reach
     assert lag.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
@@ -66,7 +66,7 @@ def test_lagrangian_reaches_close_to_lp_on_generator_instance():
     inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(150, 10, 20), seed=3)
     lp = lp_bound(inst).bound
-    lag = lagrangian_bound(link_data(inst), deadline=Deadline(10.0), iterations=1500).bound
+    lag = subgradient(link_data(inst), deadline=Deadline(10.0), iterations=1500).bound
     assert lag <= lp + 1e-6
     assert lag >= lp - 0.1 * max(1.0, abs(lp))
 
@@ -90,7 +90,7 @@ def test_restriction_check_and_sparse_bound_valid_for_full_instance():
     inst = random_instance(12, 200, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(200, 12, 20), seed=8)
     lp = lp_bound(inst).bound
-    res = solve_sparse(inst, k=2, time_limit=30)
+    res = solve(inst, "sparse", k=2, time_limit=30)
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     # a bound for the full instance: never above its LP relaxation (rounded up if integral)
     assert res.bound <= math.ceil(lp - 1e-6) + 1e-9
@@ -126,7 +126,8 @@ def test_lp_bound_at_least_the_pyomo_relaxation(inst):
 @pytest.mark.parametrize("seed,tight,p", [(0, 0, 0.7), (1, 12, 0.7), (2, 30, 1.0), (3, 0, 0.4)])
 def test_move_bounds_never_exceed_the_neighbours_lp_value(seed, tight, p):
     """Every drop/add/swap/2-for-1 bound is <= f(S') + LP(S') of the neighbour it bounds."""
-    from hflopt.solvers.core_search import CoreLP, _open_set, move_bounds
+    from hflopt.solvers.core_lp import CoreLP, open_set
+    from hflopt.solvers.core_moves import move_bounds
 
     m, n = 7, 60
     cap = tight * n // m if tight else authors_runtime_capacity(n, m, 20)
@@ -138,7 +139,7 @@ def test_move_bounds_never_exceed_the_neighbours_lp_value(seed, tight, p):
     lp = CoreLP(data, links)
     deadline = Deadline(None)
     if start is not None:
-        S = _open_set(m, np.asarray(start.host_of))
+        S = open_set(m, np.asarray(start.host_of))
     else:  # all hosts but two, whichever keeps the LP feasible
         rng = np.random.default_rng(seed)
         S = np.ones(m, dtype=bool)
@@ -182,12 +183,13 @@ def test_move_bounds_never_exceed_the_neighbours_lp_value(seed, tight, p):
 
 
 def test_core_lp_duals_reproduce_its_value():
-    from hflopt.solvers.core_search import CoreLP, _open_set, _priced_options
+    from hflopt.solvers.core_lp import CoreLP, open_set
+    from hflopt.solvers.core_moves import _priced_options
 
     inst = random_instance(6, 80, participation=0.8, rounds=2, max_workload=20,
                            max_capacity=12 * 80 // 6, seed=4)
     data = link_data(inst)
-    S = _open_set(6, np.asarray(solve(inst, "greedy").solution.host_of))
+    S = open_set(6, np.asarray(solve(inst, "greedy").solution.host_of))
     lp = CoreLP(data, np.flatnonzero(data.usable))
     value = lp.solve(S, Deadline(None))
     _, pi, theta = lp.duals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -97,12 +98,12 @@ def test_infeasible_exit_3(capsys, tmp_path):
 def test_exit_code_per_status(capsys, small, tiny, monkeypatch, status, code):
     from hflopt import solvers
 
-    def fake(instance, **_):
+    def fake(instance, options, params):
         sol = hflopt.Solution([0, 1, 2, 1, -1, 2]) if status in (Status.TIME_LIMIT, Status.FEASIBLE) else None
         return Result(status, sol, sol.cost(instance) if sol else None, None, "fake", instance=instance,
                       message="made up")
 
-    monkeypatch.setitem(solvers.METHODS, "exact", fake)
+    monkeypatch.setitem(solvers.METHODS, "exact", dataclasses.replace(solvers.METHODS["exact"], run=fake))
     got, out, _ = run(capsys, "solve", small, "-m", "exact")
     assert got == code
     assert status.value in out
@@ -159,7 +160,7 @@ def test_console_entry_point(small):
 
 
 def test_solver_options_reach_highs_and_bad_ones_exit_2(capsys, small, monkeypatch):
-    import hflopt.solvers.exact as ex
+    import hflopt.solvers.exact_lp as ex
 
     seen: list[dict] = []
     real = ex.new_highs

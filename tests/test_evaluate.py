@@ -226,6 +226,19 @@ def test_overloaded_host_reported_infinite_with_factor() -> None:
     assert data["mean_ms"] is None and data["overloaded"] == [{"node": "0", "overload_factor": 1.5}]
     assert "OVERLOADED 0 x1.5" in str(res)
     json.dumps(data, allow_nan=False)
+    nodes = res.nodes_frame()
+    assert nodes["node"].tolist() == ["0"] and nodes["overloaded"].tolist() == [True]
+    assert nodes["utilization"].tolist() == pytest.approx([1.5]) and math.isinf(nodes["mean_sojourn_ms"][0])
+
+
+def test_nodes_frame_one_row_per_busy_node() -> None:
+    inst, sol, scn = one_host(600, 1000, link_ms=2.0)
+    nodes = latency(inst, sol, scn).nodes_frame()
+    assert list(nodes.columns) == ["node", "kind", "arrival_rate", "service_rate", "utilization", "overloaded",
+                                   "mean_sojourn_ms"]
+    assert nodes["arrival_rate"].tolist() == pytest.approx([600]) and nodes["service_rate"].tolist() == [1000]
+    assert nodes["utilization"].tolist() == pytest.approx([0.6]) and not nodes["overloaded"].any()
+    assert nodes["mean_sojourn_ms"].tolist() == pytest.approx([1000 / 400])
 
 
 def test_share_over_slo_and_flat_fl(tiny) -> None:

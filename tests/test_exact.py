@@ -23,7 +23,6 @@ from hflopt.model import VARIANTS
 from hflopt.solution import Solution, Status
 from hflopt.solvers import METHODS
 from hflopt.solvers._common import Deadline
-from hflopt.solvers.exact import lagrangian_bound, solve_exact
 from hflopt.solvers.highs_direct import (
     build_arrays,
     build_grouped,
@@ -35,7 +34,9 @@ from hflopt.solvers.highs_direct import (
     solve_plain,
     start_vector,
 )
-from hflopt.solvers.pyomo_exact import solve_pyomo, solver_available
+from hflopt.solvers.lagrange import lagrangian_bound
+from hflopt.solvers.params import ExactParams
+from hflopt.solvers.pyomo_exact import solver_available
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -87,20 +88,20 @@ MEDIUM = [
 def test_direct_model_is_the_pyomo_model(name, make, variant, uncapacitated):
     inst = make()
     a = solve_plain(inst, variant=variant, uncapacitated=uncapacitated)
-    b = solve_pyomo(inst, variant=variant, uncapacitated=uncapacitated)
+    b = hflopt.solve(inst, "pyomo", variant=variant, uncapacitated=uncapacitated)
     assert a.status == b.status == Status.OPTIMAL
     assert a.objective == pytest.approx(b.objective, abs=1e-9)
     a.solution.verify(inst, capacity=not uncapacitated)
     # same rows and columns as the Pyomo model
     assert a.stats["rows"] == b.stats["rows"]
     assert a.stats["columns"] == b.stats["columns"]
-    c = solve_exact(inst, variant=variant, uncapacitated=uncapacitated)
+    c = hflopt.solve(inst, "exact", variant=variant, uncapacitated=uncapacitated)
     check_optimal(c, inst, b.objective, capacity=not uncapacitated)
 
 
 def test_arrays_rows_hold_for_a_feasible_solution(tiny):
     # the optimal solution (from Pyomo) satisfies every row of every variant
-    sol = solve_pyomo(tiny).solution
+    sol = hflopt.solve(tiny, "pyomo").solution
     for variant in VARIANTS:
         arrays = build_arrays(tiny, variant=variant, capacity_on_y=True, total_capacity_row=True)
         vec = start_vector(tiny, sol)
@@ -146,26 +147,26 @@ def test_grouped_model_matches_brute_force(inst, variant, uncapacitated, group):
 @given(instances(max_hosts=3, max_devices=5, integral=True), st.sampled_from(VARIANTS))
 @FAST
 def test_exact_matches_brute_force(inst, variant):
-    check_optimal(solve_exact(inst, variant=variant), inst, brute_force(inst))
+    check_optimal(hflopt.solve(inst, "exact", variant=variant), inst, brute_force(inst))
 
 
 @given(instances(max_hosts=3, max_devices=5, integral=False))
 @FAST
 def test_exact_matches_brute_force_fractional_costs(inst):
-    check_optimal(solve_exact(inst), inst, brute_force(inst))
+    check_optimal(hflopt.solve(inst, "exact"), inst, brute_force(inst))
 
 
 @given(instances(max_hosts=3, max_devices=5, tight=True))
 @FAST
 def test_exact_matches_brute_force_tight(inst):
-    check_optimal(solve_exact(inst), inst, brute_force(inst))
+    check_optimal(hflopt.solve(inst, "exact"), inst, brute_force(inst))
 
 
 @given(instances(max_hosts=3, max_devices=5))
 @FAST
 def test_exact_uncapacitated_matches_brute_force(inst):
     expected = brute_force(inst, capacitated=False)
-    check_optimal(solve_exact(inst, uncapacitated=True), inst, expected, capacity=False)
+    check_optimal(hflopt.solve(inst, "exact", uncapacitated=True), inst, expected, capacity=False)
 
 
 @pytest.mark.parametrize("make", [
@@ -179,13 +180,13 @@ def test_exact_matches_plain_formulation(make):
     inst = make()
     plain = solve_plain(inst)
     assert plain.status == Status.OPTIMAL
-    check_optimal(solve_exact(inst), inst, plain.objective)
+    check_optimal(hflopt.solve(inst, "exact"), inst, plain.objective)
 
 
 def test_large_instance_is_priced_not_restricted():
     # 40 x 2,000 = 80,000 links: the LP runs over a core of links and the rest is priced
     inst = authors(40, 2000, 7)
-    res = solve_exact(inst, time_limit=300)
+    res = hflopt.solve(inst, "exact", time_limit=300)
     assert res.status == Status.OPTIMAL
     res.solution.verify(inst)
     assert res.stats["lp_core_links"] < inst.n_links
@@ -193,18 +194,21 @@ def test_large_instance_is_priced_not_restricted():
 
 
 def test_registered_as_exact_and_pyomo_kept():
-    assert METHODS["exact"] is solve_exact
-    assert METHODS["pyomo"] is solve_pyomo
+    from hflopt.solvers.exact import solve_exact
+    from hflopt.solvers.pyomo_exact import solve_pyomo
+
+    assert METHODS["exact"].run is solve_exact and METHODS["exact"].params is ExactParams
+    assert METHODS["pyomo"].run is solve_pyomo
     res = hflopt.solve(authors(4, 30, 0), "exact")
     assert res.method == "exact" and res.status == Status.OPTIMAL
 
 
 @pytest.mark.skipif(not solver_available("cbc"), reason="cbc not installed")
 def test_other_solvers_go_through_pyomo(tiny):
-    res = solve_exact(tiny, solver="cbc")
+    res = hflopt.solve(tiny, "exact", solver="cbc")
     assert res.stats.get("interface") == "pyomo"
     assert res.status == Status.OPTIMAL
-    assert res.objective == pytest.approx(solve_exact(tiny).objective)
+    assert res.objective == pytest.approx(hflopt.solve(tiny, "exact").objective)
 
 
 # ---------------------------------------------------------- bounds and fixing
@@ -246,7 +250,7 @@ def test_lagrangian_bound_and_reduced_costs_are_valid(inst, seed, uncapacitated)
 def test_time_limit_is_honoured():
     inst = tight(40, 240, 1.2, 3)
     t0 = time.perf_counter()
-    res = solve_exact(inst, time_limit=3.0)
+    res = hflopt.solve(inst, "exact", time_limit=3.0)
     elapsed = time.perf_counter() - t0
     assert elapsed < 3.0 + 10.0
     assert res.status in (Status.TIME_LIMIT, Status.NO_SOLUTION, Status.OPTIMAL)
@@ -259,7 +263,7 @@ def test_time_limit_is_honoured():
 
 def test_time_limit_before_any_solution():
     inst = tight(40, 240, 1.2, 4)
-    res = solve_exact(inst, time_limit=0.05)
+    res = hflopt.solve(inst, "exact", time_limit=0.05)
     assert res.status in (Status.TIME_LIMIT, Status.NO_SOLUTION)
     if res.solution is not None:
         res.solution.verify(inst)
@@ -267,9 +271,9 @@ def test_time_limit_before_any_solution():
 
 def test_warm_start_and_progress():
     inst = authors(10, 200, 3)
-    first = solve_exact(inst)
+    first = hflopt.solve(inst, "exact")
     seen = []
-    res = solve_exact(inst, warm_start=first.solution, progress=seen.append)
+    res = hflopt.solve(inst, "exact", warm_start=first.solution, progress=seen.append)
     check_optimal(res, inst, first.objective)
     assert seen and all(p.incumbent is None or p.incumbent >= first.objective - 1e-9 for p in seen)
     assert all(p.bound is None or p.bound <= first.objective + 1e-9 for p in seen)
@@ -277,8 +281,8 @@ def test_warm_start_and_progress():
 
 def test_gap_tolerance_gives_feasible_or_optimal():
     inst = tight(7, 35, 1.3, 5)
-    opt = solve_exact(inst).objective
-    res = solve_exact(inst, gap=0.05)
+    opt = hflopt.solve(inst, "exact").objective
+    res = hflopt.solve(inst, "exact", gap=0.05)
     assert res.status in (Status.OPTIMAL, Status.FEASIBLE)
     value = res.solution.verify(inst)
     assert value <= opt * 1.05 + 1e-6
@@ -288,24 +292,24 @@ def test_gap_tolerance_gives_feasible_or_optimal():
 def test_infeasible_and_trivial_instances():
     inst = hflopt.Instance.from_dense([5, 5], [1, 1], [4, 4, 4], [[0, 0], [0, 0], [0, 0]],
                                       participation_ratio=1.0)
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact")
     assert res.status == Status.INFEASIBLE and "capacity" in res.message
     zero = inst.replace(participation_ratio=0.0)
-    res = solve_exact(zero)
+    res = hflopt.solve(zero, "exact")
     check_optimal(res, zero, 0.0)
 
 
 def test_bad_options_are_rejected(tiny):
     with pytest.raises(hflopt.SolverError):
-        solve_exact(tiny, variant="weak")
+        hflopt.solve(tiny, "exact", variant="weak")
     with pytest.raises(hflopt.SolverError):
-        solve_exact(tiny, gap=-1)
+        hflopt.solve(tiny, "exact", gap=-1)
 
 
 def _solve_in_child(conn) -> None:  # pragma: no cover - runs in a forked child
     inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(1000, 50, 20), seed=3)
-    res = METHODS["exact"](inst, time_limit=60)
+    res = hflopt.solve(inst, "exact", time_limit=60)
     conn.send((res.status.value, res.solution.verify(inst) if res.solution else None))
     conn.close()
 
@@ -321,7 +325,7 @@ def test_a_forked_child_can_solve_after_the_parent_used_highs():
 
     parent_inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20,
                                   max_capacity=authors_runtime_capacity(1000, 50, 20), seed=1)
-    assert METHODS["exact"](parent_inst, time_limit=60).solution is not None
+    assert hflopt.solve(parent_inst, "exact", time_limit=60).solution is not None
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_solve_in_child, args=(send,))
@@ -336,66 +340,62 @@ def test_a_forked_child_can_solve_after_the_parent_used_highs():
     assert got[0] == "optimal" and got[1] == 20.0
 
 
-def test_big_models_get_interruptible_settings_under_a_time_limit(monkeypatch):
+def test_big_models_get_interruptible_settings_under_a_time_limit():
     # HiGHS can be interrupted neither in its MIP presolve nor inside a root
     # separation round: with a time limit, big restricted models skip presolve
     # and use the aggregated linking (thresholds lowered here to reach them)
-    import hflopt.solvers.exact as ex
-
     inst = tight(8, 30, 1.2, 0)
     reference = solve_plain(inst)
     assert reference.status == Status.OPTIMAL
-    monkeypatch.setattr(ex, "_STRONG_MAX_LINK_ROWS", 10)
-    monkeypatch.setattr(ex, "_PRESOLVE_MAX_NONZEROS", 10)
-    timed = solve_exact(inst, time_limit=300)
+    low = {"strong_max_link_rows": 10, "presolve_max_nonzeros": 10}
+    timed = hflopt.solve(inst, "exact", time_limit=300, **low)
     assert timed.stats["proof"] == "branch-and-bound"
     assert timed.stats["mip_variant"] == "bigm" and timed.stats["mip_presolve"] == "off"
     check_optimal(timed, inst, reference.objective)
-    untimed = solve_exact(inst)  # no limit: the model asked for
+    untimed = hflopt.solve(inst, "exact", **low)  # no limit: the model asked for
     assert untimed.stats["mip_variant"] == "strong" and untimed.stats["mip_presolve"] == "on"
     check_optimal(untimed, inst, reference.objective)
 
 
-def test_an_infeasible_lp_core_is_priced_out_of_infeasibility(monkeypatch):
+def test_an_infeasible_lp_core_is_priced_out_of_infeasibility():
     # one link per device with tight capacities and every device served: the
     # core LP alone is infeasible; artificial columns keep it solvable and the
     # Lagrangian pricing brings in the links it needs
-    import hflopt.solvers.exact as ex
-
     inst = tight(8, 30, 1.1, 0)
     reference = solve_plain(inst)
-    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
-    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact", full_core_links=0, core_per_device=1)
     assert res.stats["lp_rounds"] > 1 and res.stats["lagrangian_bound"] is not None
     assert res.stats["lp_core_links"] > inst.n_devices
     check_optimal(res, inst, reference.objective)
 
 
-def test_lp_rounds_are_warm_started_from_the_previous_basis(monkeypatch):
+def test_lp_rounds_are_warm_started_from_the_previous_basis():
     # column generation re-solves the LP with more links each round: the basis
     # of the previous round, mapped by column and row keys, must give the same
     # optimum as a cold solve in fewer simplex iterations, also when hosts turn
     # binding between rounds (their grouped columns give way to link columns)
-    import hflopt.solvers.exact as ex
+    from hflopt.solvers.exact_lp import CoreLPSettings, initial_core, solve_core_lp
+    from hflopt.solvers.lagrange import evaluate
+    from hflopt.solvers.links import link_data
 
     inst = authors(30, 600, 3)
-    p = ex._Problem.of(inst, True)
+    data = link_data(inst)
     links = np.flatnonzero(inst.fits)
     closed = np.zeros(inst.n_hosts, dtype=bool)
-    core = ex._initial_core(p, links, 1)
-    prev = ex._solve_lp(p, core, closed, Deadline(None), None, False)
+    core = initial_core(data, links, 1)
+    settings = CoreLPSettings(capacitated=True, ipm_columns=ExactParams().ipm_columns)
+    prev = solve_core_lp(data, core, closed, Deadline(None), settings)
     assert prev.ok and prev.basis is not None and not prev.warm
     binding_before = build_grouped(inst, core, skip_singletons=False).binding
     compared = 0
     for _ in range(4):
-        lag = ex._lagrange(p, prev.u, prev.mu, links)
-        neg = links[lag.link_rc[links] < -1e-9]
+        lag = evaluate(data, prev.u, prev.mu, data.usable_set, cover=True, reduced_costs=True)
+        neg = links[lag.link_rc < -1e-9]
         if neg.size == 0:
             break
         core = np.union1d(core, neg)
-        cold = ex._solve_lp(p, core, closed, Deadline(None), None, False)
-        warm = ex._solve_lp(p, core, closed, Deadline(None), None, False, prev.basis)
+        cold = solve_core_lp(data, core, closed, Deadline(None), settings)
+        warm = solve_core_lp(data, core, closed, Deadline(None), settings, prev.basis)
         assert warm.warm and not cold.warm
         assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9)
         assert warm.iterations < cold.iterations
@@ -404,15 +404,13 @@ def test_lp_rounds_are_warm_started_from_the_previous_basis(monkeypatch):
     assert compared >= 2
     assert (build_grouped(inst, core, skip_singletons=False).binding & ~binding_before).any()
     # the whole method: warm rounds, same optimum as the textbook model
-    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
-    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
-    res = solve_exact(inst)
+    small_core = ExactParams(full_core_links=0, core_per_device=1)
+    res = hflopt.solve(inst, "exact", params=small_core)
     assert res.stats["lp_warm_rounds"] >= 1
     optimum = solve_plain(inst).objective
     check_optimal(res, inst, optimum)
     # the ablation switch (benchmarks/exact.py --baseline exact-cold-lp): same optimum, no warm round
-    monkeypatch.setattr(ex, "_WARM_LP", False)
-    cold_res = solve_exact(inst)
+    cold_res = hflopt.solve(inst, "exact", params=small_core, warm_lp=False)
     assert cold_res.stats["lp_warm_rounds"] == 0
     check_optimal(cold_res, inst, optimum)
 
@@ -423,12 +421,14 @@ def test_core_search_step_can_supply_the_incumbent(monkeypatch):
     # the result is the proven optimum
     import hflopt.solvers.core_search as cs
     import hflopt.solvers.exact as ex
+    import hflopt.solvers.exact_heuristics as eh
 
+    defaults = ExactParams()
     inst = tight(8, 40, 1.2, 3)
     opt = solve_plain(inst)
     best = np.asarray(opt.solution.host_of, dtype=np.int64)
-    monkeypatch.setattr(ex, "_local_search", lambda *a, **k: None)
-    monkeypatch.setattr(ex, "_heuristic_from_lp", lambda *a, **k: (None, math.inf))
+    monkeypatch.setattr(eh, "_local_search", lambda *a, **k: None)
+    monkeypatch.setattr(ex, "round_lp", lambda *a, **k: (None, math.inf))
     calls = []
 
     def optimal(data, host_of, **kw):
@@ -436,22 +436,21 @@ def test_core_search_step_can_supply_the_incumbent(monkeypatch):
         return best.copy(), cs.SearchStats()
 
     monkeypatch.setattr(cs, "core_improve", optimal)
-    # capacity 1.2x the demand: the full core search runs, with up to _TIGHT_MAX s
-    res = solve_exact(inst)
+    # capacity 1.2x the demand: the full core search runs, with up to tight_max s
+    res = hflopt.solve(inst, "exact")
     check_optimal(res, inst, opt.objective)
-    assert len(calls) == 1 and 0 < calls[0] <= ex._TIGHT_MAX  # the greedy start is not optimal
+    assert len(calls) == 1 and 0 < calls[0] <= defaults.tight_max  # the greedy start is not optimal
     assert res.stats["incumbent_from"] == "core search" and res.stats["core_search_tight"]
-    # under a time limit, at most _TIGHT_SHARE of what is left
+    # under a time limit, at most tight_share of what is left
     calls.clear()
-    res = solve_exact(inst, time_limit=20)
+    res = hflopt.solve(inst, "exact", time_limit=20)
     check_optimal(res, inst, opt.objective)
-    assert len(calls) == 1 and 0 < calls[0] <= ex._TIGHT_SHARE * 20
+    assert len(calls) == 1 and 0 < calls[0] <= defaults.tight_share * 20
     # where capacity is not tight, the short search from the LP's multipliers
     calls.clear()
-    monkeypatch.setattr(ex, "_TIGHT_RATIO", 1.0)
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact", tight_ratio=1.0)
     check_optimal(res, inst, opt.objective)
-    assert len(calls) == 1 and 0 < calls[0] <= ex._LS_MAX
+    assert len(calls) == 1 and 0 < calls[0] <= defaults.ls_max
     assert res.stats["incumbent_from"] == "core search" and "core_search_tight" not in res.stats
 
     def broken(data, host_of, **kw):
@@ -460,23 +459,19 @@ def test_core_search_step_can_supply_the_incumbent(monkeypatch):
         return h, cs.SearchStats()
 
     monkeypatch.setattr(cs, "core_improve", broken)
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact")
     check_optimal(res, inst, opt.objective)
     assert res.stats.get("incumbent_from") != "core search"
 
 
-def test_lp_rounds_leave_time_for_a_solution_under_a_limit(monkeypatch):
+def test_lp_rounds_leave_time_for_a_solution_under_a_limit():
     # under a time limit no new LP round starts after a share of it (here: at
     # once), so heuristics and branch-and-bound still get time for a solution
-    import hflopt.solvers.exact as ex
-
     inst = tight(8, 30, 1.1, 0)
-    monkeypatch.setattr(ex, "_FULL_CORE_LINKS", 0)
-    monkeypatch.setattr(ex, "_CORE_PER_DEVICE", 1)
-    unlimited = solve_exact(inst)
+    small_core = ExactParams(full_core_links=0, core_per_device=1)
+    unlimited = hflopt.solve(inst, "exact", params=small_core)
     assert unlimited.stats["lp_rounds"] > 1
-    monkeypatch.setattr(ex, "_BOUND_SHARE", 0.0)
-    res = solve_exact(inst, time_limit=300)
+    res = hflopt.solve(inst, "exact", time_limit=300, params=small_core, bound_share=0.0)
     assert res.stats["lp_rounds"] == 1
     check_optimal(res, inst, unlimited.objective)
 
@@ -515,21 +510,18 @@ def test_exact_on_an_instance_where_highs_misvalued_the_start():
     # authors' 50x1,000 seed 17: with binary group columns HiGHS returned the MIP start
     # (cost 17) as optimal; the optimum is 15 (the plain model and the core search agree)
     inst = authors(50, 1000, 17)
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact")
     assert res.status == Status.OPTIMAL
     assert res.objective == 15.0
     assert res.solution.verify(inst) == 15.0
 
 
-def test_branch_and_bound_is_skipped_when_its_setup_cannot_fit_the_time_limit(monkeypatch):
+def test_branch_and_bound_is_skipped_when_its_setup_cannot_fit_the_time_limit():
     # authors' generator 50 x 1,000 seed 0 needs branch-and-bound (bound 22, optimum 24)
-    import hflopt.solvers.exact as exact_module
-
     inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
                            max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=0)
     # pretend HiGHS needs 1 s per nonzero to set the MIP up: it cannot start within 30 s
-    monkeypatch.setattr(exact_module, "_MIP_SETUP_SECONDS_PER_NONZERO", 1.0)
-    res = solve_exact(inst, time_limit=30)
+    res = hflopt.solve(inst, "exact", time_limit=30, mip_setup_seconds_per_nonzero=1.0)
     assert res.status == Status.TIME_LIMIT
     assert res.stats["branch_and_bound"].startswith("skipped")
     assert "branch-and-bound" in res.message
@@ -537,19 +529,16 @@ def test_branch_and_bound_is_skipped_when_its_setup_cannot_fit_the_time_limit(mo
     assert res.solution.verify(inst) == pytest.approx(res.objective)
     assert res.bound is not None and res.bound <= 24 <= res.objective
     # without a time limit nothing is skipped
-    full = solve_exact(inst)
+    full = hflopt.solve(inst, "exact")
     assert full.status == Status.OPTIMAL and full.objective == pytest.approx(24)
     assert "branch_and_bound" not in full.stats
 
 
-def test_an_lp_round_leaves_time_for_a_start(monkeypatch):
+def test_an_lp_round_leaves_time_for_a_start():
     # with the LP rounds cut to ~0, the heuristics still give a verified solution
-    import hflopt.solvers.exact as exact_module
-
     inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
                            max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=3)
-    monkeypatch.setattr(exact_module, "_LP_MAX_SHARE", 1e-9)
-    res = solve_exact(inst, time_limit=10)
+    res = hflopt.solve(inst, "exact", time_limit=10, lp_max_share=1e-9)
     assert res.stats["lagrangian_bound"] is None  # the LP did not finish
     assert res.stats["lp_time_share"] == 1e-9
     assert res.solution is not None
@@ -564,38 +553,36 @@ def test_with_a_solution_at_hand_the_lp_may_use_more_of_the_limit(monkeypatch):
 
     inst = random_instance(20, 300, participation=0.7, rounds=4, max_workload=20, min_cost=0,
                            max_cost=10, max_capacity=authors_runtime_capacity(300, 20, 20), seed=1)
-    optimum = solve_exact(inst).objective
+    optimum = hflopt.solve(inst, "exact").objective
     seen: list[float] = []
-    real = ex._solve_lp
+    real = ex.solve_core_lp
 
-    def recording(p, core, closed, deadline, *args):
+    def recording(data, core, closed, deadline, *args):
         seen.append(deadline.seconds)
-        return real(p, core, closed, deadline, *args)
+        return real(data, core, closed, deadline, *args)
 
-    monkeypatch.setattr(ex, "_solve_lp", recording)
-    res = solve_exact(inst, time_limit=40)
-    assert res.stats["lp_time_share"] == ex._LP_MAX_SHARE == 0.75
+    monkeypatch.setattr(ex, "solve_core_lp", recording)
+    res = hflopt.solve(inst, "exact", time_limit=40)
+    assert res.stats["lp_time_share"] == ExactParams().lp_max_share == 0.75
     assert seen[0] <= 0.75 * 40
     check_optimal(res, inst, optimum)
     seen.clear()
-    res = solve_exact(inst, time_limit=40, warm_start=Solution(res.solution.host_of))
-    assert res.stats["lp_time_share"] == ex._LP_MAX_SHARE_WITH_START == 0.9
+    res = hflopt.solve(inst, "exact", time_limit=40, warm_start=Solution(res.solution.host_of))
+    assert res.stats["lp_time_share"] == ExactParams().lp_max_share_with_start == 0.9
     assert 0.75 * 40 < seen[0] <= 0.9 * 40
     check_optimal(res, inst, optimum)
     # without a time limit: no share
-    res = solve_exact(inst)
+    res = hflopt.solve(inst, "exact")
     assert "lp_time_share" not in res.stats
     check_optimal(res, inst, optimum)
 
 
-def test_the_restricted_milp_is_not_built_without_time_to_build_it(monkeypatch):
+def test_the_restricted_milp_is_not_built_without_time_to_build_it():
     # authors' generator 50 x 1,000 seed 0 needs branch-and-bound (bound 22, optimum 24)
-    import hflopt.solvers.exact as ex
-
     inst = random_instance(50, 1000, participation=0.7, rounds=4, max_workload=20, min_cost=0,
                            max_cost=10, max_capacity=authors_runtime_capacity(1000, 50, 20), seed=0)
-    monkeypatch.setattr(ex, "_BUILD_SECONDS_PER_LINK", 1.0)  # pretend: 1 s per link to build
-    res = solve_exact(inst, time_limit=30)
+    # pretend: 1 s per link to build
+    res = hflopt.solve(inst, "exact", time_limit=30, build_seconds_per_link=1.0)
     assert res.status == Status.TIME_LIMIT
     assert res.stats["branch_and_bound"].startswith("skipped")
     assert "mip_columns" not in res.stats  # not built
@@ -633,10 +620,10 @@ def test_a_bad_highs_option_fails_before_any_work(monkeypatch):
     def no_lp(*args, **kwargs):
         raise AssertionError("the LP ran before the options were checked")
 
-    monkeypatch.setattr(ex, "_solve_lp", no_lp)
+    monkeypatch.setattr(ex, "solve_core_lp", no_lp)
     inst = authors(10, 60, 1)
     with pytest.raises(hflopt.SolverError, match="no option 'mip_bogus'"):
-        solve_exact(inst, solver_options={"mip_bogus": 1})
+        hflopt.solve(inst, "exact", solver_options={"mip_bogus": 1})
     with pytest.raises(hflopt.SolverError, match="mip_rel_gap takes a number, got 'abc'"):
         hflopt.solve(inst, "auto", solver_options={"mip_rel_gap": "abc"})
     # values are taken as the option's type: 1/"on" for a bool, 3.0 for an int

@@ -194,7 +194,8 @@ def test_huge_rounds_ratio_is_refused_not_spun_on(method, capsys):
 
 def test_add_hosts_stops_at_an_expired_deadline():
     from hflopt.solvers import Deadline
-    from hflopt.solvers.greedy import add_hosts, link_data
+    from hflopt.solvers.greedy import add_hosts
+    from hflopt.solvers.links import link_data
 
     inst = hflopt.geometric_instance(40, 400, k=5, seed=2)
     data = link_data(inst)

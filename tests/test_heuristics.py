@@ -15,18 +15,13 @@ from hflopt.generators import authors_runtime_capacity, random_instance
 from hflopt.solution import Status
 from hflopt.solvers import METHODS, solve
 from hflopt.solvers._common import Deadline
-from hflopt.solvers.core_search import HostSearch, SearchStats, feasible_start
-from hflopt.solvers.greedy import (
-    add_hosts,
-    assign_greedy,
-    construct,
-    greedy_cheapest,
-    link_data,
-    lp_knapsack,
-    repair_assignment,
-    sort_within_groups,
-)
-from hflopt.solvers.local_search import SearchState, exchange_pass, local_search
+from hflopt.solvers.arrays import sort_within_groups
+from hflopt.solvers.core_lp import feasible_start
+from hflopt.solvers.core_search import HostSearch, SearchStats
+from hflopt.solvers.greedy import add_hosts, assign_greedy, construct, repair_assignment
+from hflopt.solvers.knapsack import lp_knapsack
+from hflopt.solvers.links import link_data
+from hflopt.solvers.local_search import SearchState, exchange_pass
 from hflopt.solvers.sparse import k_cheapest
 
 HEURISTICS = ["greedy", "greedy-pack", "greedy-cheapest", "merge-search", "local-search",
@@ -148,7 +143,7 @@ def test_infeasible_instance_is_reported_honestly():
 def test_greedy_cheapest_matches_the_sequential_rule():
     inst = random_instance(7, 300, participation=0.5, rounds=4, max_workload=20,
                            max_capacity=900, seed=3)
-    res = greedy_cheapest(inst, prune=False)
+    res = solve(inst, "greedy-cheapest", prune=False)
     cost = inst.dense_costs()
     resid = inst.capacity.astype(float).copy()
     expect = np.full(inst.n_devices, -1)
@@ -231,8 +226,8 @@ def test_search_state_bookkeeping_matches_recomputation():
 def test_local_search_is_deterministic_for_a_seed():
     inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(150, 10, 20), seed=9)
-    a = local_search(inst, seed=5, max_no_improve=5)
-    b = local_search(inst, seed=5, max_no_improve=5)
+    a = solve(inst, "local-search", seed=5, max_no_improve=5)
+    b = solve(inst, "local-search", seed=5, max_no_improve=5)
     assert a.solution == b.solution
     assert a.objective <= solve(inst, "greedy").objective + 1e-9
 
@@ -240,10 +235,10 @@ def test_local_search_is_deterministic_for_a_seed():
 def test_local_search_stops_at_a_given_lower_bound():
     inst = random_instance(10, 150, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(150, 10, 20), seed=9)
-    free = local_search(inst, seed=5, max_no_improve=8)
+    free = solve(inst, "local-search", seed=5, max_no_improve=8)
     # the same search told that its final value is a lower bound stops there,
     # without the trailing perturbations that found nothing better
-    told = local_search(inst, seed=5, max_no_improve=8, stop_at=free.objective)
+    told = solve(inst, "local-search", seed=5, max_no_improve=8, stop_at=free.objective)
     assert told.objective == free.objective
     assert told.solution.is_feasible(inst)
     assert told.stats["perturbations"] < free.stats["perturbations"]
@@ -274,13 +269,13 @@ def test_methods_are_registered():
 def test_core_improve_returns_a_verified_solution_no_worse_than_its_start():
     from hflopt.solvers._common import Deadline
     from hflopt.solvers.core_search import core_improve
-    from hflopt.solvers.lagrangian import lagrangian_bound
+    from hflopt.solvers.subgradient import subgradient
 
     inst = random_instance(15, 300, participation=0.7, rounds=4, max_workload=20,
                            max_capacity=authors_runtime_capacity(300, 15, 20), seed=12)
     data = link_data(inst)
     start = solve(inst, "greedy").solution
-    state = lagrangian_bound(data, deadline=Deadline(10.0), upper=start.cost(inst))
+    state = subgradient(data, deadline=Deadline(10.0), upper=start.cost(inst))
     ho, stats = core_improve(data, start.host_of, u=state.u, v=state.v,
                              host_value=state.host_value, bound=state.bound,
                              deadline=Deadline(20.0))
@@ -370,7 +365,6 @@ def test_core_search_on_holmberg_files_is_close_and_certified():
 def test_core_search_descent_stops_once_the_bound_is_reached():
     from hflopt.solvers._common import Deadline
     from hflopt.solvers.core_search import HostSearch, SearchStats
-    from hflopt.solvers.greedy import link_data
 
     inst = random_instance(12, 150, participation=0.8, rounds=2, max_workload=10,
                            max_capacity=authors_runtime_capacity(150, 12, 10), seed=11)
@@ -483,7 +477,8 @@ def test_heuristics_find_solutions_on_sparse_tight_instances(k, tightness, seed)
     plain = assign_greedy(data, np.ones(inst.n_hosts, dtype=bool), inst.min_participants)
     assert (plain >= 0).sum() < inst.min_participants  # the case this test is about
     for name in ["greedy", "local-search", "lagrangian", "core-search", "sparse"]:
-        res = solve(inst, name, time_limit=3, seed=0)
+        seeded = {"seed": 0} if "seed" in METHODS[name].options else {}  # greedy takes no seed
+        res = solve(inst, name, time_limit=3, **seeded)
         assert res.solution is not None, (name, res.message)
         assert res.solution.verify(inst) == pytest.approx(res.objective)
         if res.bound is not None:

@@ -14,7 +14,6 @@ from conftest import HOLMBERG, holmberg_optima, need
 
 import hflopt
 from hflopt.solution import Status
-from hflopt.solvers.exact import solve_exact
 
 # > 10 s each when measured (see benchmarks/exact.py for the timings)
 SLOW = {"p30", "p31", "p32", "p56", "p57", "p58", "p59", "p62", "p66", "p70"}
@@ -30,7 +29,7 @@ def test_holmberg_optimum(name):
     path = need(HOLMBERG / name)
     optimum = holmberg_optima()[name]
     inst = hflopt.load_instance(path, format="sscflp")
-    res = solve_exact(inst, time_limit=900)
+    res = hflopt.solve(inst, "exact", time_limit=900)
     assert res.status == Status.OPTIMAL, res.summary()
     assert res.solution.verify(inst) == pytest.approx(optimum, abs=1e-6)
     assert res.objective == pytest.approx(optimum, abs=1e-6)

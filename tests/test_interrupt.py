@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import select
@@ -127,11 +128,11 @@ def test_pyomo_solves_keep_the_usual_ctrl_c(default_sigint, monkeypatch):
 
     seen = []
 
-    def fake_pyomo(instance, **options):
+    def fake_pyomo(instance, options, params):
         seen.append(signal.getsignal(signal.SIGINT))
-        return solvers.METHODS["exact"](instance)
+        return solvers.METHODS["exact"].run(instance)
 
-    monkeypatch.setitem(solvers.METHODS, "pyomo", fake_pyomo)
+    monkeypatch.setitem(solvers.METHODS, "pyomo", dataclasses.replace(solvers.METHODS["pyomo"], run=fake_pyomo))
     hflopt.solve(hflopt.generators.random_instance(4, 12, seed=3), "pyomo")
     assert seen == [signal.default_int_handler]
     seen_exact = []

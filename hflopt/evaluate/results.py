@@ -20,7 +20,7 @@ def _position(ids: tuple[str, ...]) -> dict[str, int]:
     return {d: k for k, d in enumerate(ids)}
 
 
-def _assign_host(host_of: np.ndarray, entry: Any, k: int, inst: Instance, pos: tuple[dict, dict],
+def _assign_host(host_of: np.ndarray, entry: Any, k: int, pos: tuple[dict, dict],
                  source: str) -> None:
     host_pos, dev_pos = pos
     if not isinstance(entry, dict) or "id" not in entry or not isinstance(entry.get("associated_devices"), list):
@@ -63,7 +63,7 @@ def solution_from_result(obj: Any, inst: Instance, source: str = "result") -> So
     host_of = np.full(inst.n_devices, -1, dtype=np.int64)
     pos = (_position(inst.host_ids), _position(inst.device_ids))
     for k, entry in enumerate(obj["edge_hosts"]):
-        _assign_host(host_of, entry, k, inst, pos, source)
+        _assign_host(host_of, entry, k, pos, source)
     sol = Solution(host_of)
     check_solution(inst, sol, source=source)
     recorded = obj.get("participants")

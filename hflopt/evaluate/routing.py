@@ -23,7 +23,6 @@ rate; nodes are numbered devices ``0..N-1`` (own queues), hosts
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -154,7 +153,3 @@ def utilization(node_rate: np.ndarray, service_rate: np.ndarray) -> np.ndarray:
         rho = np.where(node_rate > 0, node_rate / service_rate, 0.0)
     return np.where(np.isnan(rho), 0.0, rho)
 
-
-def overload_factor(rho: float) -> float | None:
-    """The utilisation when a node is overloaded (>= 1), else None."""
-    return float(rho) if rho >= 1 and not math.isnan(rho) else None

@@ -29,7 +29,15 @@ from typing import Any
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
 from hflopt.io import authors, csv_tables, native, sscflp
-from hflopt.io._common import compression, parse_json, read_bytes, read_text, uncompressed, write_text_atomic
+from hflopt.io._common import (
+    GRAPH_FORMATS,
+    compression,
+    parse_json,
+    read_bytes,
+    read_text,
+    uncompressed,
+    write_text_atomic,
+)
 from hflopt.io._files import OutputTarget, is_stream, output_target, read_once
 from hflopt.limits import DEFAULT_MAX_INPUT_BYTES, input_limit
 
@@ -83,12 +91,6 @@ def register_format(
             _SUFFIX_WRITE.setdefault(s.lower(), name)
 
 
-#: graph file formats: name -> file suffixes (read by :mod:`hflopt.io.graphs`, imported when used)
-GRAPH_FORMATS: dict[str, tuple[str, ...]] = {
-    "graphml": (".graphml",),
-    "gml": (".gml",),
-    "edgelist": (".edgelist", ".edges"),
-}
 _GRAPH_DESCRIPTIONS = {
     "graphml": "GraphML network graph (hosts/devices from node attributes; shortest-path costs)",
     "gml": "GML network graph (hosts/devices from node attributes; shortest-path costs)",

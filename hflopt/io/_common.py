@@ -25,6 +25,13 @@ from hflopt.io._files import (  # noqa: F401  (re-exported for the format module
     write_bytes,
 )
 
+#: graph file formats: name -> file suffixes (read by :mod:`hflopt.io.graphs`, imported when used)
+GRAPH_FORMATS: dict[str, tuple[str, ...]] = {
+    "graphml": (".graphml",),
+    "gml": (".gml",),
+    "edgelist": (".edgelist", ".edges"),
+}
+
 
 def write_text_atomic(path: str | os.PathLike[str] | OutputTarget, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`write_bytes_atomic`."""

@@ -62,6 +62,10 @@ def _header(data: bytes, source: str) -> list[str]:
         raise FormatError(f"cannot be parsed as CSV: {exc}", field="header", source=source) from None
 
 
+#: the instance field each table's rows describe -> that table's file
+_TABLE_OF = {"hosts": "hosts.csv", "devices": "devices.csv", "links": "links.csv"}
+
+
 def _param(raw: dict[str, str], key: str, kind: type, source: str, default: Any = None) -> Any:
     if key not in raw:
         return default
@@ -80,28 +84,10 @@ def _param(raw: dict[str, str], key: str, kind: type, source: str, default: Any 
 def read(path: Path, source: str) -> Instance:
     if not path.is_dir():
         raise InstanceError("is not a folder with hosts.csv, devices.csv and links.csv", source=source)
-    frames = {}
-    for table in TABLES:
-        frames[table] = _read_table(path / table)
-    raw: dict[str, str] = {}
+    frames = {table: _read_table(path / table) for table in TABLES}
     params_path = path / PARAMS
-    if params_path.is_file():
-        pframe = _read_table(params_path)
-        if list(pframe.columns[:2]) != ["parameter", "value"]:
-            raise FormatError("header must be 'parameter,value'", source=str(params_path))
-        for k, row in pframe.iterrows():
-            key = str(row["parameter"]).strip()
-            if key not in _PARAM_NAMES:
-                raise FormatError(
-                    f"unknown parameter (known: {', '.join(_PARAM_NAMES)})",
-                    field=f"parameter (row {k + 1})", value=key, source=str(params_path),
-                )
-            if key in raw:
-                raise FormatError("is given twice (each parameter once)",
-                                  field=f"parameter (row {k + 1})", value=key, source=str(params_path))
-            raw[key] = str(row["value"]).strip()
+    raw = _read_params(params_path) if params_path.is_file() else {}
     psrc = str(params_path)
-    table_of = {"hosts": "hosts.csv", "devices": "devices.csv", "links": "links.csv"}
     try:
         kwargs: dict[str, Any] = {
             "rounds_ratio": _param(raw, "rounds_ratio", float, psrc, default=1.0),
@@ -119,22 +105,44 @@ def read(path: Path, source: str) -> Instance:
             Instance, frames["hosts.csv"], frames["devices.csv"], frames["links.csv"], **kwargs
         )
     except InstanceError as exc:
-        if exc.source:
-            raise
-        field = exc.field or ""
-        head = field.split(".", 1)[0].split("[", 1)[0]
-        if head in table_of:
-            file = str(path / table_of[head])
-            rest = field.split(".", 1)[1] if "." in field else ""
-            rest = _row_label(rest)
-            raise type(exc)(exc.message, field=rest or None, value=exc.value, source=file) from None
-        if head in ("host_xy", "device_xy"):
-            file = str(path / ("hosts.csv" if head == "host_xy" else "devices.csv"))
-            raise type(exc)(exc.message, field="x/y" + _row_label(field)[len(head):],
-                            value=exc.value, source=file) from None
-        if head in ("rounds_ratio", "participation_ratio", "min_participants"):
-            raise type(exc)(exc.message, field=field, value=exc.value, source=psrc) from None
-        raise exc.with_source(str(path)) from None
+        raise _in_table(exc, path, psrc) from None
+
+
+def _read_params(params_path: Path) -> dict[str, str]:
+    """``parameter -> value`` text from params.csv: known names only, each once."""
+    pframe = _read_table(params_path)
+    if list(pframe.columns[:2]) != ["parameter", "value"]:
+        raise FormatError("header must be 'parameter,value'", source=str(params_path))
+    raw: dict[str, str] = {}
+    for k, row in pframe.iterrows():
+        key = str(row["parameter"]).strip()
+        if key not in _PARAM_NAMES:
+            raise FormatError(
+                f"unknown parameter (known: {', '.join(_PARAM_NAMES)})",
+                field=f"parameter (row {k + 1})", value=key, source=str(params_path),
+            )
+        if key in raw:
+            raise FormatError("is given twice (each parameter once)",
+                              field=f"parameter (row {k + 1})", value=key, source=str(params_path))
+        raw[key] = str(row["value"]).strip()
+    return raw
+
+
+def _in_table(exc: InstanceError, path: Path, psrc: str) -> InstanceError:
+    """``exc`` about the instance, re-pointed at the CSV file and row it came from."""
+    if exc.source:
+        return exc
+    field = exc.field or ""
+    head = field.split(".", 1)[0].split("[", 1)[0]
+    if head in _TABLE_OF:
+        rest = _row_label(field.split(".", 1)[1] if "." in field else "")
+        return type(exc)(exc.message, field=rest or None, value=exc.value, source=str(path / _TABLE_OF[head]))
+    if head in ("host_xy", "device_xy"):
+        file = str(path / ("hosts.csv" if head == "host_xy" else "devices.csv"))
+        return type(exc)(exc.message, field="x/y" + _row_label(field)[len(head):], value=exc.value, source=file)
+    if head in ("rounds_ratio", "participation_ratio", "min_participants"):
+        return type(exc)(exc.message, field=field, value=exc.value, source=psrc)
+    return exc.with_source(str(path))
 
 
 def _row_label(field: str) -> str:

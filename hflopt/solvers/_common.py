@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +17,7 @@ import numpy as np
 from hflopt.errors import SolutionError
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
+from hflopt.solvers.links import cover_value, granularity, servable
 
 __all__ = [
     "HIGHS_NAMES",
@@ -29,9 +30,10 @@ __all__ = [
     "interrupt_armed",
     "interrupted",
     "interruptible",
-    "objective_granularity",
     "set_interrupted",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def interruptible() -> Iterator[None]:
     """Let Ctrl-C stop a solve with its best solution instead of discarding it.
 
     Inside the block, the first SIGINT sets the interrupt flag (all
-    :class:`Deadline` objects expire; a note goes to stderr) and the second
+    :class:`Deadline` objects expire; a warning is logged) and the second
     raises ``KeyboardInterrupt`` as usual. Only takes effect in the main
     thread and when SIGINT has Python's default handler (a handler of the
     application's own is left alone, and so is this block's own handler: a
@@ -94,12 +96,11 @@ def interruptible() -> Iterator[None]:
         yield
         return
 
-    def on_sigint(signum: int, frame: Any) -> None:
+    def on_sigint(_signum: int, _frame: Any) -> None:
         if _INTERRUPT.is_set():
             raise KeyboardInterrupt
         _INTERRUPT.set()
-        print("hflopt: interrupted; finishing with the best solution found "
-              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        log.warning("interrupted; finishing with the best solution found (Ctrl-C again to abort)")
 
     _INTERRUPT.clear()
     signal.signal(signal.SIGINT, on_sigint)
@@ -140,15 +141,6 @@ class Deadline:
         return self.remaining() <= 0.0
 
 
-def objective_granularity(instance: Instance) -> float:
-    """Smallest possible difference between two objective values (0 if unknown).
-
-    With integral costs and an integral rounds ratio every objective value is
-    an integer, so a bound within less than 1 of a solution proves it optimal.
-    """
-    return 1.0 if instance.is_integral else 0.0
-
-
 def infeasibility_reason(instance: Instance, *, uncapacitated: bool = False) -> str | None:
     """A cheap proof of infeasibility, with the numbers, or None.
 
@@ -159,10 +151,7 @@ def infeasibility_reason(instance: Instance, *, uncapacitated: bool = False) -> 
     t = instance.min_participants
     if t == 0:
         return None
-    usable = np.ones(instance.n_links, dtype=bool) if uncapacitated else instance.fits
-    servable = np.zeros(instance.n_devices, dtype=bool)
-    servable[instance.link_device[usable]] = True
-    n_ok = int(servable.sum())
+    n_ok = int(servable(instance, capacitated=not uncapacitated).sum())
     if n_ok < t:
         no_link = int(np.count_nonzero(instance.device_degree == 0))
         too_big = instance.n_devices - n_ok - no_link
@@ -177,8 +166,7 @@ def infeasibility_reason(instance: Instance, *, uncapacitated: bool = False) -> 
         )
     if uncapacitated:
         return None
-    smallest = np.sort(instance.workload[servable])[:t]
-    need = float(smallest.sum())
+    need = cover_value(instance)
     total = instance.total_capacity
     if need > total * (1 + 1e-12):
         return (
@@ -219,53 +207,48 @@ def finish(
     stats = dict(stats or {})
     if not capacitated:
         stats["uncapacitated"] = True
-    solution = None
+
+    def result(status: Status, solution: Solution | None, objective: float | None, bound: float | None,
+               message: str) -> Result:
+        return Result(status, solution, objective, bound, method, solver, build_seconds, solve_seconds,
+                      message=message, stats=stats, instance=instance)
+
+    solution = None if host_of is None else Solution(host_of)
     objective = None
-    if host_of is not None:
-        candidate = Solution(host_of)
+    if solution is not None:
         try:
-            objective = candidate.verify(instance, capacity=capacitated)
-            solution = candidate
+            objective = solution.verify(instance, capacity=capacitated)
         except SolutionError as exc:
-            return Result(
-                Status.ERROR, None, None, bound, method, solver, build_seconds, solve_seconds,
-                message=f"solver returned an infeasible solution: {exc}", stats=stats,
-                instance=instance,
-            )
-    if bound is not None and not math.isfinite(bound):
-        bound = None
-    if bound is not None:
-        bound = max(bound, 0.0)  # all costs are non-negative
-        if objective_granularity(instance):
-            bound = float(math.ceil(bound - 1e-6))  # objective values are integers
-        if objective is not None:
-            bound = min(bound, objective)  # numerical noise from the solver
+            return result(Status.ERROR, None, None, bound, f"solver returned an infeasible solution: {exc}")
+    bound = _clean_bound(instance, bound, objective)
     if infeasible:
-        return Result(Status.INFEASIBLE, None, None, None, method, solver, build_seconds,
-                      solve_seconds, message=message or "proven infeasible by the solver",
-                      stats=stats, instance=instance)
+        return result(Status.INFEASIBLE, None, None, None, message or "proven infeasible by the solver")
     if failed is not None and solution is None:
-        return Result(Status.ERROR, None, None, bound, method, solver, build_seconds,
-                      solve_seconds, message=failed, stats=stats, instance=instance)
-    if solution is None:  # no failure, no proof of infeasibility: nothing found, honestly said
+        return result(Status.ERROR, None, None, bound, failed)
+    if solution is None or objective is None:  # no failure, no proof of infeasibility: honestly said
         msg = message or ("no solution found within the time limit" if timed_out
                           else "no solution found (infeasibility not proven)")
-        return Result(Status.NO_SOLUTION, None, None, bound, method, solver, build_seconds,
-                      solve_seconds, message=msg, stats=stats, instance=instance)
-    assert objective is not None
-    closed = bound is not None and objective - bound <= 1e-9 * max(1.0, abs(objective))
-    if closed:
-        status = Status.OPTIMAL
-        bound = objective
-    elif timed_out:
-        status = Status.TIME_LIMIT
-        message = message or "time limit reached; best solution found is returned"
-    else:
-        status = Status.FEASIBLE
-        if solver_optimal and gap_tolerance > 0:
-            message = message or f"stopped within the requested gap tolerance {gap_tolerance:g}"
-    return Result(status, solution, objective, bound, method, solver, build_seconds,
-                  solve_seconds, message=message, stats=stats, instance=instance)
+        return result(Status.NO_SOLUTION, None, None, bound, msg)
+    if bound is not None and objective - bound <= 1e-9 * max(1.0, abs(objective)):
+        return result(Status.OPTIMAL, solution, objective, objective, message)
+    if timed_out:
+        return result(Status.TIME_LIMIT, solution, objective, bound,
+                      message or "time limit reached; best solution found is returned")
+    if solver_optimal and gap_tolerance > 0:
+        message = message or f"stopped within the requested gap tolerance {gap_tolerance:g}"
+    return result(Status.FEASIBLE, solution, objective, bound, message)
+
+
+def _clean_bound(instance: Instance, bound: float | None, objective: float | None) -> float | None:
+    """A solver's bound made safe: finite, >= 0, rounded up for integral data, <= the objective."""
+    if bound is None or not math.isfinite(bound):
+        return None
+    bound = max(bound, 0.0)  # all costs are non-negative
+    if granularity(instance):
+        bound = float(math.ceil(bound - 1e-6))  # objective values are integers
+    if objective is not None:
+        bound = min(bound, objective)  # numerical noise from the solver
+    return bound
 
 
 def begin(instance: Instance, method: str,

@@ -26,7 +26,6 @@ loops in Python over devices or links.
 from __future__ import annotations
 
 import heapq
-import math
 from typing import Any
 
 import numpy as np
@@ -36,202 +35,24 @@ from hflopt.solution import Result
 from hflopt.solvers._common import (
     Deadline,
     Progress,
-    ProgressCallback,
     begin,
     finish,
 )
+from hflopt.solvers.arrays import first_per_group, gather_ranges, grouped_cumsum
+from hflopt.solvers.knapsack import lp_knapsack
+from hflopt.solvers.links import LinkData, link_data
+from hflopt.solvers.params import CheapestParams, PackParams, SolveOptions
 
 __all__ = [
-    "LinkData",
     "assign_complete",
     "assign_greedy",
     "greedy_add_drop",
     "greedy_cheapest",
     "greedy_pack",
-    "link_data",
-    "lp_knapsack",
     "repair_assignment",
 ]
 
 _EPS = 1e-9
-#: repair_assignment gives up after this many devices in a row found no chain
-_REPAIR_MAX_FAILS = 20
-
-
-# --------------------------------------------------------------------------- data
-class LinkData:
-    """Arrays every heuristic needs, derived once per instance.
-
-    Attributes
-    ----------
-    a:
-        Scaled link costs ``l * C_d`` (what a link adds to the objective).
-    dev, host:
-        Device and host of each link (int64).
-    by_cost:
-        Link indices grouped by device (CSR order of the instance) and sorted
-        by cost within each device; device i's links are
-        ``by_cost[ptr[i]:ptr[i+1]]``.
-    usable:
-        Links whose device workload fits the host capacity.
-    """
-
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
-        self.n = instance.n_devices
-        self.m = instance.n_hosts
-        self.k = instance.n_links
-        self.T = instance.min_participants
-        self.a = instance.rounds_ratio * instance.link_cost
-        self.dev = instance.link_device
-        self.host = instance.link_host
-        self.D = instance.workload
-        self.R = instance.capacity
-        self.f = instance.edge_cost
-        self.ptr = instance.link_ptr
-        self.usable = instance.fits
-        self.by_cost = sort_within_groups(self.ptr, self.a)
-        self.big = float(self.a.max() + self.f.max() + 1.0) if self.k else 1.0
-
-    def device_links(self, devices: np.ndarray) -> np.ndarray:
-        """Positions in ``by_cost`` of the links of ``devices`` (cost order per device)."""
-        return gather_ranges(self.ptr[devices], self.ptr[devices + 1])
-
-
-def link_data(instance: Instance) -> LinkData:
-    """:class:`LinkData` of ``instance``, computed once and kept with the instance.
-
-    Stored in the instance's ``__dict__`` next to its own cached properties,
-    so it lives exactly as long as the (immutable) instance.
-    """
-    cache = instance.__dict__
-    data = cache.get("_hflopt_link_data")
-    if data is None:
-        data = LinkData(instance)
-        cache["_hflopt_link_data"] = data
-    return data
-
-
-def gather_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Concatenate ``arange(s, e)`` for all pairs, vectorised."""
-    starts = np.asarray(starts, dtype=np.int64)
-    lens = np.maximum(np.asarray(ends, dtype=np.int64) - starts, 0)
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-    return np.arange(total, dtype=np.int64) + offs
-
-
-def sort_within_groups(ptr: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Indices ``0..K-1`` with each CSR group ``ptr[g]:ptr[g+1]`` sorted by ``key``."""
-    k = key.size
-    ng = ptr.size - 1
-    if k == 0:
-        return np.zeros(0, dtype=np.int64)
-    deg = np.diff(ptr)
-    d0 = int(deg[0]) if ng else 0
-    if d0 > 0 and np.all(deg == d0):  # regular degree: one row-wise argsort
-        order = np.argsort(key.reshape(ng, d0), axis=1, kind="stable").astype(np.int64)
-        order += (np.arange(ng, dtype=np.int64) * d0)[:, None]
-        return order.reshape(-1)
-    group = np.repeat(np.arange(ng, dtype=np.float64), deg)
-    finite = np.isfinite(key)
-    if not finite.all():  # +inf (excluded links) sorts last
-        top = float(key[finite].max()) + 1.0 if finite.any() else 0.0
-        key = np.where(finite, key, top)
-    lo, hi = float(key.min()), float(key.max())
-    span = (hi - lo) * (1 + 1e-9) + 1e-300
-    combined = group + (key - lo) / span * 0.999
-    return np.argsort(combined, kind="stable").astype(np.int64)
-
-
-def group_start_offsets(sorted_groups: np.ndarray) -> np.ndarray:
-    """For a sorted group array, the index of the first element of each element's run."""
-    n = sorted_groups.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_groups[1:], sorted_groups[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    return np.repeat(starts, np.diff(np.append(starts, n)))
-
-
-def grouped_cumsum(sorted_groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Inclusive cumulative sum of ``values`` restarting at each new group."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.float64)
-    cs = np.cumsum(values, dtype=np.float64)
-    first = group_start_offsets(sorted_groups)
-    base = cs[first] - values[first]
-    return cs - base
-
-
-def first_per_group(sorted_groups: np.ndarray) -> np.ndarray:
-    """Mask of the first element of each run of a sorted group array."""
-    n = sorted_groups.size
-    out = np.zeros(n, dtype=bool)
-    if n:
-        out[0] = True
-        np.not_equal(sorted_groups[1:], sorted_groups[:-1], out=out[1:])
-    return out
-
-
-# --------------------------------------------------------------------- knapsack
-def lp_knapsack(
-    group: np.ndarray,
-    profit: np.ndarray,
-    weight: np.ndarray,
-    capacity: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """LP relaxation of one 0-1 knapsack per group, all groups at once.
-
-    Maximises ``sum profit * x`` subject to ``sum weight * x <= capacity[g]``
-    and ``0 <= x <= 1`` for the items of each group g (Dantzig's greedy by
-    ratio with a fractional last item, which is optimal for the LP).
-
-    Parameters
-    ----------
-    group:
-        Group (host) of each item, values in ``0..len(capacity)-1``.
-    profit, weight:
-        Item profits (> 0) and weights (>= 0).
-    capacity:
-        Capacity of each group.
-
-    Returns
-    -------
-    x, value:
-        The fractional solution per item and the optimal value per group.
-    """
-    ng = capacity.size
-    x = np.zeros(profit.size, dtype=np.float64)
-    if profit.size == 0:
-        return x, np.zeros(ng)
-    zero_w = weight <= 0
-    x[zero_w] = 1.0
-    pos = ~zero_w
-    tot = np.bincount(group[pos], weights=weight[pos], minlength=ng)
-    binding = tot > capacity * (1 + 1e-12)
-    easy = pos & ~binding[group]
-    x[easy] = 1.0
-    hard = np.flatnonzero(pos & binding[group])
-    if hard.size:
-        g = group[hard]
-        ratio = profit[hard] / weight[hard]
-        rmax = float(ratio.max())
-        norm = ratio / (rmax * (1 + 1e-9) + 1e-300)
-        order = np.argsort(g.astype(np.float64) + (1.0 - norm) * 0.999, kind="stable")
-        items = hard[order]
-        gs = group[items]
-        w = weight[items]
-        cw = grouped_cumsum(gs, w)
-        before = cw - w
-        frac = np.clip((capacity[gs] - before) / w, 0.0, 1.0)
-        x[items] = frac
-    value = np.bincount(group, weights=profit * x, minlength=ng)
-    return x, value
 
 
 # ------------------------------------------------------------------- assignment
@@ -302,6 +123,16 @@ def assign_greedy(
     if key is not None:  # re-sort each device's candidates by the key
         order = np.lexsort((kk[cand], cdev))
         cand, cdev = cand[order], cdev[order]
+    n_part = _proposal_rounds(data, ho, resid, cand, cdev, kk, need, n_part)
+    if extra:
+        ho = _assign_free(data, ho, open_mask, devices)
+    return ho
+
+
+def _proposal_rounds(data: LinkData, ho: np.ndarray, resid: np.ndarray, cand: np.ndarray, cdev: np.ndarray,
+                     kk: np.ndarray, need: int, n_part: int) -> int:
+    """The rounds of :func:`assign_greedy` over candidate links ``cand`` (grouped by device
+    ``cdev``, in preference order); fills ``ho`` and ``resid`` in place, returns the count."""
     # CSR over devices that have candidates
     starts_mask = first_per_group(cdev)
     starts = np.flatnonzero(starts_mask)
@@ -349,9 +180,7 @@ def assign_greedy(
             pos[act[rej]] += 1
             done = pos[act[rej]] >= ends[act[rej]]
             alive[act[rej][done]] = False
-    if extra:
-        ho = _assign_free(data, ho, open_mask, devices)
-    return ho
+    return n_part
 
 
 def repair_assignment(
@@ -361,6 +190,7 @@ def repair_assignment(
     need: int,
     *,
     deadline: Deadline | None = None,
+    max_fails: int = 20,
 ) -> np.ndarray:
     """Bring a partial assignment up to ``need`` participants by ejection chains.
 
@@ -375,116 +205,147 @@ def repair_assignment(
     reached (each host at most once per search). Among the moves that end a
     chain, the cheapest is taken. The search stops as soon as ``need`` is
     reached, when the remaining waiting devices cannot reach it, or after
-    :data:`_REPAIR_MAX_FAILS` devices in a row found no chain.
+    ``max_fails`` devices in a row found no chain.
 
     Feasibility first: the result is meant to be polished by the local
     search. Returns a new ``host_of`` that may still be short of ``need``
     (then no chain was found); loads never exceed capacities.
     """
-    d = data
-    ho = np.array(host_of, dtype=np.int64)
-    part = ho >= 0
-    n_part = int(part.sum())
-    if n_part >= need:
-        return ho
-    resid = d.R - np.bincount(ho[part], weights=d.D[part], minlength=d.m)
-    tol = _EPS * np.maximum(1.0, d.R)
-    ok_link = d.usable & np.asarray(open_mask, dtype=bool)[d.host]
-    wait = np.flatnonzero(~part)
-    lk = gather_ranges(d.ptr[wait], d.ptr[wait + 1])
-    lk = lk[ok_link[lk]]
-    cheapest = np.full(d.n, np.inf)
-    np.minimum.at(cheapest, d.dev[lk], d.a[lk])
-    wait = wait[np.isfinite(cheapest[wait])]
-    if wait.size + n_part < need:
-        return ho
-    wait = wait[np.lexsort((-d.D[wait], cheapest[wait]))]
-    # members of each host: a snapshot in CSR form plus the devices moved in since
-    host_key = np.where(part, ho, d.m)
-    by_host = np.argsort(host_key, kind="stable")
-    hptr = np.searchsorted(host_key[by_host], np.arange(d.m + 1))
-    moved_in: dict[int, list[int]] = {}
-    cur = np.zeros(d.n)
-    if n_part:
-        pi = np.flatnonzero(part)
-        cur[pi] = d.a[d.instance.link_index(pi, ho[pi])]
-
-    def members(j: int) -> np.ndarray:
-        arr = by_host[hptr[j]:hptr[j + 1]]
-        if j in moved_in:
-            arr = np.concatenate((arr, np.asarray(moved_in[j], dtype=np.int64)))
-        return arr[ho[arr] == j]
-
+    ej = _Ejection(data, host_of, open_mask)
+    if ej.n_part >= need:
+        return ej.ho
+    wait = ej.waiting()
+    if wait.size + ej.n_part < need:
+        return ej.ho
     fails = 0
     for pos, i in enumerate(wait.tolist()):
         # stop when done, out of time, when even placing every device left cannot reach
         # need, or after many failures in a row (the open hosts are saturated)
-        if n_part >= need or n_part + wait.size - pos < need or fails >= _REPAIR_MAX_FAILS:
+        if ej.n_part >= need or ej.n_part + wait.size - pos < need or fails >= max_fails:
             break
         if deadline is not None and deadline.expired():
             break
-        # search nodes: (host entered, room it must free, device entering, its link, parent)
-        nodes: list[tuple[int, float, int, int, int]] = []
-        visited = np.zeros(d.m, dtype=bool)
-        li = np.arange(d.ptr[i], d.ptr[i + 1])
-        li = li[ok_link[li]]
-        fits = d.D[i] <= resid[d.host[li]] + tol[d.host[li]]
-        end: tuple[int, int, int, int] | None = None  # (host, device, link, parent node)
-        if fits.any():
-            k = int(li[fits][np.argmin(d.a[li[fits]])])
-            end = (int(d.host[k]), i, k, -1)
-        else:
-            for k in li[np.argsort(d.a[li], kind="stable")].tolist():
-                j = int(d.host[k])
-                if not visited[j]:
-                    visited[j] = True
-                    nodes.append((j, float(d.D[i] - resid[j]), i, k, -1))
-        q = 0
-        while end is None and q < len(nodes):
-            j, room = nodes[q][0], nodes[q][1]
-            mem = members(j)
-            mem = mem[d.D[mem] >= room - tol[j]]
-            if mem.size:
-                lk = gather_ranges(d.ptr[mem], d.ptr[mem + 1])
-                lk = lk[ok_link[lk]]
-                lk = lk[~visited[d.host[lk]]]
-                if lk.size:
-                    dv = d.dev[lk]
-                    h = d.host[lk]
-                    fit = d.D[dv] <= resid[h] + tol[h]
-                    if fit.any():
-                        f = lk[fit]
-                        k = int(f[np.argmin(d.a[f] - cur[d.dev[f]])])
-                        end = (int(d.host[k]), int(d.dev[k]), k, q)
-                        break
-                    # one node per newly reached host: its lightest mover
-                    o = np.lexsort((d.D[dv], h))
-                    first = first_per_group(h[o])
-                    for k in lk[o[first]].tolist():
-                        jj = int(d.host[k])
-                        dd = int(d.dev[k])
-                        visited[jj] = True
-                        nodes.append((jj, float(d.D[dd] - resid[jj]), dd, k, q))
-            q += 1
-        if end is None:
+        chain = ej.search(i)
+        if chain is None:
             fails += 1
             continue
         fails = 0
-        # apply the chain from its end: each device moves to the host of its node
+        ej.apply(*chain)
+    return ej.ho
+
+
+#: a search node: (host entered, room it must free, device entering, its link, parent node)
+_Node = tuple[int, float, int, int, int]
+
+
+class _Ejection:
+    """A partial assignment with what ejection-chain searches need: residual capacities,
+    each device's current link cost, and the members of every host."""
+
+    def __init__(self, data: LinkData, host_of: np.ndarray, open_mask: np.ndarray) -> None:
+        d = self.d = data
+        self.ho = ho = np.array(host_of, dtype=np.int64)
+        part = ho >= 0
+        self.n_part = int(part.sum())
+        self.resid = d.R - np.bincount(ho[part], weights=d.D[part], minlength=d.m)
+        self.tol = _EPS * np.maximum(1.0, d.R)
+        self.ok_link = d.usable & np.asarray(open_mask, dtype=bool)[d.host]
+        # members of each host: a snapshot in CSR form plus the devices moved in since
+        host_key = np.where(part, ho, d.m)
+        self.by_host = np.argsort(host_key, kind="stable")
+        self.hptr = np.searchsorted(host_key[self.by_host], np.arange(d.m + 1))
+        self.moved_in: dict[int, list[int]] = {}
+        self.cur = np.zeros(d.n)
+        if self.n_part:
+            pi = np.flatnonzero(part)
+            self.cur[pi] = d.a[d.instance.link_index(pi, ho[pi])]
+
+    def waiting(self) -> np.ndarray:
+        """Unassigned devices with an open usable link, cheapest link first, heavier first."""
+        d = self.d
+        wait = np.flatnonzero(self.ho < 0)
+        lk = gather_ranges(d.ptr[wait], d.ptr[wait + 1])
+        lk = lk[self.ok_link[lk]]
+        cheapest = np.full(d.n, np.inf)
+        np.minimum.at(cheapest, d.dev[lk], d.a[lk])
+        wait = wait[np.isfinite(cheapest[wait])]
+        return wait[np.lexsort((-d.D[wait], cheapest[wait]))]
+
+    def members(self, j: int) -> np.ndarray:
+        arr = self.by_host[self.hptr[j]:self.hptr[j + 1]]
+        if j in self.moved_in:
+            arr = np.concatenate((arr, np.asarray(self.moved_in[j], dtype=np.int64)))
+        return arr[self.ho[arr] == j]
+
+    def search(self, i: int) -> tuple[tuple[int, int, int, int], list[_Node]] | None:
+        """Breadth-first search for a chain that places device ``i``: ``(end, nodes)`` or None.
+
+        ``end`` is (host, device, link, parent node) of the last move."""
+        d = self.d
+        visited = np.zeros(d.m, dtype=bool)
+        li = np.arange(d.ptr[i], d.ptr[i + 1])
+        li = li[self.ok_link[li]]
+        fits = d.D[i] <= self.resid[d.host[li]] + self.tol[d.host[li]]
+        if fits.any():
+            k = int(li[fits][np.argmin(d.a[li[fits]])])
+            return (int(d.host[k]), i, k, -1), []
+        nodes: list[_Node] = []
+        for k in li[np.argsort(d.a[li], kind="stable")].tolist():
+            j = int(d.host[k])
+            if not visited[j]:
+                visited[j] = True
+                nodes.append((j, float(d.D[i] - self.resid[j]), i, k, -1))
+        q = 0
+        while q < len(nodes):
+            end = self._expand(q, nodes, visited)
+            if end is not None:
+                return end, nodes
+            q += 1
+        return None
+
+    def _expand(self, q: int, nodes: list[_Node], visited: np.ndarray) -> tuple[int, int, int, int] | None:
+        """Node ``q``: a member of its host that frees enough room moves on, to a host with
+        room (an end) or to a full one (new nodes, one per newly reached host)."""
+        d = self.d
+        j, room = nodes[q][0], nodes[q][1]
+        mem = self.members(j)
+        mem = mem[d.D[mem] >= room - self.tol[j]]
+        if not mem.size:
+            return None
+        lk = gather_ranges(d.ptr[mem], d.ptr[mem + 1])
+        lk = lk[self.ok_link[lk]]
+        lk = lk[~visited[d.host[lk]]]
+        if not lk.size:
+            return None
+        dv, h = d.dev[lk], d.host[lk]
+        fit = d.D[dv] <= self.resid[h] + self.tol[h]
+        if fit.any():
+            f = lk[fit]
+            k = int(f[np.argmin(d.a[f] - self.cur[d.dev[f]])])
+            return int(d.host[k]), int(d.dev[k]), k, q
+        o = np.lexsort((d.D[dv], h))  # one node per newly reached host: its lightest mover
+        for k in lk[o[first_per_group(h[o])]].tolist():
+            jj, dd = int(d.host[k]), int(d.dev[k])
+            visited[jj] = True
+            nodes.append((jj, float(d.D[dd] - self.resid[jj]), dd, k, q))
+        return None
+
+    def apply(self, end: tuple[int, int, int, int], nodes: list[_Node]) -> None:
+        """Move every device of the chain, from its end: each to the host of its node."""
+        d = self.d
         j_to, dv, k, parent = end
         while True:
-            j_from = int(ho[dv])
+            j_from = int(self.ho[dv])
             if j_from >= 0:
-                resid[j_from] += d.D[dv]
-            ho[dv] = j_to
-            resid[j_to] -= d.D[dv]
-            cur[dv] = d.a[k]
-            moved_in.setdefault(j_to, []).append(dv)
+                self.resid[j_from] += d.D[dv]
+            self.ho[dv] = j_to
+            self.resid[j_to] -= d.D[dv]
+            self.cur[dv] = d.a[k]
+            self.moved_in.setdefault(j_to, []).append(dv)
             if parent < 0:
                 break
             j_to, _, dv, k, parent = nodes[parent]
-        n_part += 1
-    return ho
+        self.n_part += 1
 
 
 def assign_complete(
@@ -584,81 +445,103 @@ def add_hosts(data: LinkData, *, start: np.ndarray | None = None,
     at the cost of a few hosts' links per round instead of all links
     (measured: 54 s -> a few seconds for 500 hosts x 10^6 links).
     """
-    n, m, t = data.n, data.m, data.T
-    is_open = np.zeros(m, dtype=bool) if start is None else start.copy()
-    best = np.full(n, np.inf)
-    if is_open.any():
-        ok = is_open[data.host] & data.usable
-        np.minimum.at(best, data.dev[ok], data.a[ok])
-    miss_price = data.big * 2.0
-    usable_links = np.flatnonzero(data.usable)
-    by_host = usable_links[np.argsort(data.host[usable_links], kind="stable")]
-    hptr = np.searchsorted(data.host[by_host], np.arange(m + 1))
-    cap = data.R.astype(np.float64)
-    scale = data.f + 1e-9 * data.big + 1e-12
-
-    def gains_all(ref: np.ndarray) -> np.ndarray:
-        lk = usable_links[~is_open[data.host[usable_links]]]
-        dv = data.dev[lk]
-        sav = ref[dv] - data.a[lk]
-        pos = sav > _EPS
-        lk, dv, sav = lk[pos], dv[pos], sav[pos]
-        if lk.size == 0:
-            return np.zeros(m)
-        return lp_knapsack(data.host[lk].astype(np.int64), sav, data.D[dv], cap)[1]
-
-    def gain_one(j: int, ref: np.ndarray) -> tuple[float, np.ndarray]:
-        lk = by_host[hptr[j]:hptr[j + 1]]
-        sav = ref[data.dev[lk]] - data.a[lk]
-        pos = sav > _EPS
-        if not pos.any():
-            return 0.0, lk[:0]
-        lk, sav = lk[pos], sav[pos]
-        x, val = lp_knapsack(np.zeros(lk.size, dtype=np.int64), sav, data.D[data.dev[lk]],
-                             cap[j:j + 1])
-        return float(val[0]), lk[x > 0.5]
-
-    def key(gain: float, j: int, coverage: bool) -> float:
-        # not enough coverage yet: best gain per unit of fixed cost
-        return gain / scale[j] if coverage else gain - data.f[j]
-
+    adder = _Adder(data, start)
     heap: list[tuple[float, int]] = []
     phase: bool | None = None
-    for _ in range(m):
+    for _ in range(data.m):
         if deadline is not None and deadline.expired():
             break
-        n_cov = int(np.isfinite(best).sum())
-        coverage = t > 0 and n_cov < t
-        if t == 0:
-            theta = 0.0
-        elif not coverage:
-            theta = float(np.partition(best, t - 1)[t - 1])
-        else:
-            theta = miss_price
-        ref = np.minimum(best, theta)
+        coverage, ref = adder.reference()
         if phase is None or phase != coverage:  # keys of every closed host
             phase = coverage
-            g = gains_all(ref)
-            closed = np.flatnonzero(~is_open)
-            heap = [(-key(float(g[j]), int(j), coverage), int(j)) for j in closed.tolist()]
+            g = adder.gains_all(ref)
+            closed = np.flatnonzero(~adder.is_open)
+            heap = [(-adder.key(float(g[j]), int(j), coverage), int(j)) for j in closed.tolist()]
             heapq.heapify(heap)
-        chosen: tuple[int, float, np.ndarray] | None = None
-        while heap and not (deadline is not None and deadline.expired()):
-            _, j = heapq.heappop(heap)
-            g_j, take = gain_one(j, ref)
-            k = key(g_j, j, coverage)
-            if not heap or k >= -heap[0][0]:
-                chosen = (j, g_j, take)
-                break
-            heapq.heappush(heap, (-k, j))
+        chosen = adder.pop_best(heap, ref, coverage, deadline)
         if chosen is None:
             break
         j, g_j, take = chosen
         if (g_j <= 0) if coverage else (g_j - data.f[j] <= _EPS):
             break
-        is_open[j] = True
-        np.minimum.at(best, data.dev[take], data.a[take])
-    return is_open
+        adder.open(j, take)
+    return adder.is_open
+
+
+class _Adder:
+    """The state of the ADD rule: open hosts, each device's best open cost ``m_i``."""
+
+    def __init__(self, data: LinkData, start: np.ndarray | None) -> None:
+        self.data = data
+        m = data.m
+        self.is_open = np.zeros(m, dtype=bool) if start is None else start.copy()
+        self.best = np.full(data.n, np.inf)
+        if self.is_open.any():
+            ok = self.is_open[data.host] & data.usable
+            np.minimum.at(self.best, data.dev[ok], data.a[ok])
+        self.miss_price = data.big * 2.0
+        self.usable_links = np.flatnonzero(data.usable)
+        self.by_host = self.usable_links[np.argsort(data.host[self.usable_links], kind="stable")]
+        self.hptr = np.searchsorted(data.host[self.by_host], np.arange(m + 1))
+        self.cap = data.R.astype(np.float64)
+        self.scale = data.f + 1e-9 * data.big + 1e-12
+
+    def reference(self) -> tuple[bool, np.ndarray]:
+        """(fewer than T devices covered, ``min(m_i, theta)`` with ``theta`` the T-th smallest)."""
+        t = self.data.T
+        n_cov = int(np.isfinite(self.best).sum())
+        coverage = t > 0 and n_cov < t
+        if t == 0:
+            theta = 0.0
+        elif not coverage:
+            theta = float(np.partition(self.best, t - 1)[t - 1])
+        else:
+            theta = self.miss_price
+        return coverage, np.minimum(self.best, theta)
+
+    def gains_all(self, ref: np.ndarray) -> np.ndarray:
+        """Every closed host's LP-knapsack value of the savings it offers."""
+        d = self.data
+        lk = self.usable_links[~self.is_open[d.host[self.usable_links]]]
+        dv = d.dev[lk]
+        sav = ref[dv] - d.a[lk]
+        pos = sav > _EPS
+        lk, dv, sav = lk[pos], dv[pos], sav[pos]
+        if lk.size == 0:
+            return np.zeros(d.m)
+        return lp_knapsack(d.host[lk].astype(np.int64), sav, d.D[dv], self.cap)[1]
+
+    def gain_one(self, j: int, ref: np.ndarray) -> tuple[float, np.ndarray]:
+        """Host ``j``'s gain and the links its knapsack takes."""
+        d = self.data
+        lk = self.by_host[self.hptr[j]:self.hptr[j + 1]]
+        sav = ref[d.dev[lk]] - d.a[lk]
+        pos = sav > _EPS
+        if not pos.any():
+            return 0.0, lk[:0]
+        lk, sav = lk[pos], sav[pos]
+        x, val = lp_knapsack(np.zeros(lk.size, dtype=np.int64), sav, d.D[d.dev[lk]], self.cap[j:j + 1])
+        return float(val[0]), lk[x > 0.5]
+
+    def key(self, gain: float, j: int, coverage: bool) -> float:
+        # not enough coverage yet: best gain per unit of fixed cost
+        return gain / self.scale[j] if coverage else gain - self.data.f[j]
+
+    def pop_best(self, heap: list[tuple[float, int]], ref: np.ndarray, coverage: bool,
+                 deadline: Deadline | None) -> tuple[int, float, np.ndarray] | None:
+        """The closed host whose recomputed key stays on top of the heap of old keys."""
+        while heap and not (deadline is not None and deadline.expired()):
+            _, j = heapq.heappop(heap)
+            g_j, take = self.gain_one(j, ref)
+            k = self.key(g_j, j, coverage)
+            if not heap or k >= -heap[0][0]:
+                return j, g_j, take
+            heapq.heappush(heap, (-k, j))
+        return None
+
+    def open(self, j: int, take: np.ndarray) -> None:
+        self.is_open[j] = True
+        np.minimum.at(self.best, self.data.dev[take], self.data.a[take])
 
 
 def drop_hosts(data: LinkData, host_of: np.ndarray, *, deadline: Deadline | None = None,
@@ -715,17 +598,18 @@ def _done(instance: Instance, ho: np.ndarray | None, method: str, deadline: Dead
                   message="" if bound is not None else "heuristic solution; no lower bound computed")
 
 
-def greedy_pack(instance: Instance, *, time_limit: float | None = None, seed: int | None = None,
-                verbose: bool = False, prune: bool = False) -> Result:
+def greedy_pack(instance: Instance, options: SolveOptions | None = None,
+                params: PackParams | None = None) -> Result:
     """Authors' greedy "pack": hosts by decreasing capacity, fill each with devices that fit.
 
     Devices are packed into each host in increasing order of
     ``workload * link cost`` (ties: device index) until it is full; every
-    device that fits somewhere is assigned. ``prune=True`` then drops the
-    most expensive associations down to T.
+    device that fits somewhere is assigned. ``params.prune`` then drops the
+    most expensive associations down to T. Honours ``time_limit``.
     """
+    prune = (params or PackParams()).prune
     method = "greedy-pack"
-    deadline, early = begin(instance, method, time_limit)
+    deadline, early = begin(instance, method, (options or SolveOptions()).time_limit)
     if early is not None:
         return early
     data = link_data(instance)
@@ -781,17 +665,18 @@ def _first_fit(w: np.ndarray, resid: float) -> np.ndarray:
     return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 
 
-def greedy_cheapest(instance: Instance, *, time_limit: float | None = None,
-                    seed: int | None = None, verbose: bool = False, prune: bool = True) -> Result:
+def greedy_cheapest(instance: Instance, options: SolveOptions | None = None,
+                    params: CheapestParams | None = None) -> Result:
     """Authors' greedy "cheapest first": each device to its cheapest host with room left.
 
     Devices are taken in index order (the authors' loop); each goes to its
-    cheapest linked host whose remaining capacity holds it. With ``prune``
-    (default) the most expensive associations are then dropped down to T
-    devices.
+    cheapest linked host whose remaining capacity holds it. With
+    ``params.prune`` (default) the most expensive associations are then
+    dropped down to T devices. Honours ``time_limit``.
     """
+    prune = (params or CheapestParams()).prune
     method = "greedy-cheapest"
-    deadline, early = begin(instance, method, time_limit)
+    deadline, early = begin(instance, method, (options or SolveOptions()).time_limit)
     if early is not None:
         return early
     data = link_data(instance)
@@ -859,12 +744,16 @@ def construct(data: LinkData, deadline: Deadline | None = None) -> np.ndarray:
     return ho
 
 
-def greedy_add_drop(instance: Instance, *, time_limit: float | None = None,
-                    seed: int | None = None, verbose: bool = False,
-                    progress: ProgressCallback | None = None) -> Result:
-    """Capacity- and participation-aware constructive heuristic (ADD, regret assignment, DROP)."""
+def greedy_add_drop(instance: Instance, options: SolveOptions | None = None,
+                    params: Any = None) -> Result:  # noqa: ARG001 - every method takes (instance, options, params)
+    """Capacity- and participation-aware constructive heuristic (ADD, regret assignment, DROP).
+
+    Honours ``time_limit`` and ``progress``.
+    """
+    options = options or SolveOptions()
+    progress = options.progress
     method = "greedy"
-    deadline, early = begin(instance, method, time_limit)
+    deadline, early = begin(instance, method, options.time_limit)
     if early is not None:
         return early
     data = link_data(instance)
@@ -873,10 +762,3 @@ def greedy_add_drop(instance: Instance, *, time_limit: float | None = None,
         progress(Progress(deadline.elapsed(), objective(data, ho), None, "greedy"))
     return _done(instance, ho, method, deadline, timed_out=deadline.expired())
 
-
-def scaled_cost_range(data: LinkData) -> float:
-    """A typical cost scale (used to scale multipliers and tolerances)."""
-    if data.k == 0:
-        return 1.0
-    return max(float(np.median(data.a)), float(np.median(data.f)), 1.0) if math.isfinite(
-        data.big) else 1.0

@@ -30,6 +30,7 @@ solves it and returns an honest :class:`~hflopt.Result`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import os
@@ -42,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from hflopt.errors import SolverError
+from hflopt.errors import SolverError, SolverFailure
 from hflopt.instance import Instance
 from hflopt.model import VARIANTS, host_of_from_x
 from hflopt.solution import Result, Solution
@@ -54,8 +55,8 @@ from hflopt.solvers._common import (
     infeasibility_reason,
     interrupt_armed,
     interrupted,
-    objective_granularity,
 )
+from hflopt.solvers.links import cover_value, granularity
 
 __all__ = [
     "GroupedModel",
@@ -65,7 +66,6 @@ __all__ = [
     "build_grouped",
     "build_plain",
     "check_highs_options",
-    "cover_rhs",
     "highs_with",
     "new_highs",
     "run_highs",
@@ -140,29 +140,12 @@ class MilpArrays:
             self.value, integrality,
         )
         if status == highspy.HighsStatus.kError:
-            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+            raise SolverFailure("HiGHS rejected the model (passModel returned an error)")
 
     def row_activity(self, col_value: np.ndarray) -> np.ndarray:
         """``A @ col_value`` (for checks)."""
         rows = np.repeat(np.arange(self.n_rows), np.diff(self.start))
         return np.bincount(rows, weights=self.value * col_value[self.index], minlength=self.n_rows)
-
-
-def cover_rhs(instance: Instance) -> float:
-    """``W_T``: the sum of the T smallest workloads among servable devices.
-
-    Any feasible solution serves at least T devices that each fit some host,
-    so the capacity of the open hosts is at least ``W_T``.
-    """
-    t = instance.min_participants
-    if t == 0 or instance.n_links == 0:
-        return 0.0
-    servable = np.zeros(instance.n_devices, dtype=bool)
-    servable[instance.link_device[instance.fits]] = True
-    work = instance.workload[servable]
-    if work.size < t:
-        return float(work.sum())
-    return float(np.partition(work, t - 1)[:t].sum())
 
 
 def _group_by_host(host: np.ndarray, m: int, mask: np.ndarray | None = None
@@ -200,7 +183,7 @@ def build_arrays(
         Write capacity rows as ``sum D x <= R_j y_j`` (valid strengthening:
         a closed host has no load).
     total_capacity_row:
-        Add ``sum_j R_j y_j >= W_T`` (see :func:`cover_rhs`); ignored when
+        Add ``sum_j R_j y_j >= W_T`` (see :func:`~hflopt.solvers.links.cover_value`); ignored when
         uncapacitated.
     assign_equal:
         Assignment rows as equalities (only valid when T = N).
@@ -217,128 +200,72 @@ def build_arrays(
     """
     if variant not in VARIANTS:
         raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    n, m, k = instance.n_devices, instance.n_hosts, instance.n_links
-    dev = instance.link_device.astype(np.int64)
-    host = instance.link_host.astype(np.int64)
-    work = instance.workload
-    deg = instance.device_degree
-    l_ratio = instance.rounds_ratio
-
-    starts: list[np.ndarray] = []  # row lengths per block
-    indices: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    lows: list[np.ndarray] = []
-    ups: list[np.ndarray] = []
-    blocks: dict[str, tuple[int, int]] = {}
-    keys: dict[str, np.ndarray] = {}
-    n_rows = 0
-
-    def add_block(name: str, lengths: np.ndarray, idx: np.ndarray, val: np.ndarray,
-                  lo: np.ndarray, up: np.ndarray, key: np.ndarray | None = None) -> None:
-        nonlocal n_rows
-        starts.append(lengths.astype(np.int64))
-        indices.append(idx.astype(np.int64))
-        values.append(val.astype(np.float64))
-        lows.append(np.asarray(lo, dtype=np.float64))
-        ups.append(np.asarray(up, dtype=np.float64))
-        blocks[name] = (n_rows, n_rows + lengths.size)
-        if key is not None:
-            keys[name] = key
-        n_rows += lengths.size
-
-    # assignment rows
-    rows_dev = np.flatnonzero(deg >= 2) if (skip_singletons and not assign_equal) else np.arange(n)
-    in_row = np.repeat(np.isin(np.arange(n), rows_dev), deg) if rows_dev.size != n else np.ones(k, bool)
-    add_block("assign", deg[rows_dev], np.flatnonzero(in_row), np.ones(int(in_row.sum())),
-              np.full(rows_dev.size, 1.0 if assign_equal else -_INF), np.ones(rows_dev.size), rows_dev)
-    # participation
-    add_block("participate", np.array([k]), np.arange(k), np.ones(k),
-              np.array([float(instance.min_participants)]), np.array([_INF]))
-    # capacity
+    k, m = instance.n_links, instance.n_hosts
+    rows = _Rows()
+    _assignment_rows(rows, instance, assign_equal, skip_singletons)
+    rows.add("participate", np.array([k]), np.arange(k), np.ones(k), float(instance.min_participants), _INF)
     if not uncapacitated:
-        order, hptr = _group_by_host(host, m, work[dev] != 0)
-        counts = np.diff(hptr)
-        cap_hosts = np.flatnonzero(counts > 0)
-        if capacity_on_y:
-            # each row: its links, then -R_j y_j
-            lengths = counts[cap_hosts] + 1
-            row_of = np.repeat(np.arange(cap_hosts.size), counts[cap_hosts])
-            pos = np.arange(order.size) + row_of  # shift by one slot per earlier row
-            total = order.size + cap_hosts.size
-            idx = np.empty(total, dtype=np.int64)
-            val = np.empty(total)
-            idx[pos] = order
-            val[pos] = work[dev[order]]
-            ends = np.cumsum(lengths) - 1
-            idx[ends] = k + cap_hosts
-            val[ends] = -instance.capacity[cap_hosts]
-            add_block("capacity", lengths, idx, val, np.full(cap_hosts.size, -_INF),
-                      np.zeros(cap_hosts.size), cap_hosts)
-        else:
-            add_block("capacity", counts[cap_hosts], order, work[dev[order]],
-                      np.full(cap_hosts.size, -_INF), instance.capacity[cap_hosts].copy(), cap_hosts)
-    # linking
+        _capacity_rows(rows, instance, capacity_on_y)
     if variant in ("strong", "both"):
         idx = np.empty(2 * k, dtype=np.int64)
         idx[0::2] = np.arange(k)
-        idx[1::2] = k + host
-        val = np.empty(2 * k)
-        val[0::2] = 1.0
-        val[1::2] = -1.0
-        add_block("link", np.full(k, 2), idx, val, np.full(k, -_INF), np.zeros(k), np.arange(k))
+        idx[1::2] = k + instance.link_host
+        rows.add("link", np.full(k, 2), idx, np.tile([1.0, -1.0], k), -_INF, 0.0, np.arange(k))
     if variant in ("bigm", "both"):
-        order, hptr = _group_by_host(host, m)
-        counts = np.diff(hptr)
-
-        def aggregated(hosts: np.ndarray, y_coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            lengths = counts[hosts] + 1
-            sel = np.isin(host[order], hosts)
-            links = order[sel]
-            row_of = np.repeat(np.arange(hosts.size), counts[hosts])
-            pos = np.arange(links.size) + row_of
-            idx = np.empty(links.size + hosts.size, dtype=np.int64)
-            val = np.empty(links.size + hosts.size)
-            idx[pos] = links
-            val[pos] = 1.0
-            ends = np.cumsum(lengths) - 1
-            idx[ends] = k + hosts
-            val[ends] = y_coef
-            return lengths, idx, val
-
-        if variant == "bigm":
-            up_hosts = np.flatnonzero(counts > 0)
-            lengths, idx, val = aggregated(up_hosts, -counts[up_hosts].astype(float))
-            add_block("agg_upper", lengths, idx, val, np.full(up_hosts.size, -_INF),
-                      np.zeros(up_hosts.size), up_hosts)
-        all_hosts = np.arange(m)
-        lengths, idx, val = aggregated(all_hosts, -np.ones(m))
-        add_block("agg_lower", lengths, idx, val, np.zeros(m), np.full(m, _INF), all_hosts)
+        _aggregated_rows(rows, instance, upper=variant == "bigm")
     if total_capacity_row and not uncapacitated:
-        rhs = cover_rhs(instance)
+        rhs = cover_value(instance)
         if rhs > 0:
-            add_block("cover", np.array([m]), k + np.arange(m), instance.capacity.copy(),
-                      np.array([rhs]), np.array([_INF]))
+            rows.add("cover", np.array([m]), k + np.arange(m), instance.capacity.copy(), rhs, _INF)
+    return rows.arrays(k, m, np.concatenate([instance.rounds_ratio * instance.link_cost, instance.edge_cost]))
 
-    lengths = np.concatenate(starts)
-    start = np.zeros(lengths.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=start[1:])
-    col_cost = np.concatenate([l_ratio * instance.link_cost, instance.edge_cost])
-    n_cols = k + m
-    return MilpArrays(
-        n_links=k,
-        n_hosts=m,
-        col_cost=col_cost,
-        col_lower=np.zeros(n_cols),
-        col_upper=np.ones(n_cols),
-        integrality=np.ones(n_cols, dtype=np.int32),
-        row_lower=np.concatenate(lows),
-        row_upper=np.concatenate(ups),
-        start=start,
-        index=np.concatenate(indices),
-        value=np.concatenate(values),
-        blocks=blocks,
-        block_keys=keys,
-    )
+
+def _assignment_rows(rows: _Rows, instance: Instance, equal: bool, skip_singletons: bool) -> None:
+    """``sum_{k in K_i} x_k <= 1`` (``= 1`` when equal) per device (with >= 2 links when skipping)."""
+    n, k = instance.n_devices, instance.n_links
+    deg = instance.device_degree
+    rows_dev = np.flatnonzero(deg >= 2) if (skip_singletons and not equal) else np.arange(n)
+    in_row = np.repeat(np.isin(np.arange(n), rows_dev), deg) if rows_dev.size != n else np.ones(k, bool)
+    rows.add("assign", deg[rows_dev], np.flatnonzero(in_row), np.ones(int(in_row.sum())),
+             1.0 if equal else -_INF, 1.0, rows_dev)
+
+
+def _capacity_rows(rows: _Rows, instance: Instance, on_y: bool) -> None:
+    """``sum D x <= R_j`` per host with load (``<= R_j y_j`` with ``on_y``)."""
+    k, m = instance.n_links, instance.n_hosts
+    dev = instance.link_device.astype(np.int64)
+    host = instance.link_host.astype(np.int64)
+    work = instance.workload
+    order, hptr = _group_by_host(host, m, work[dev] != 0)
+    counts = np.diff(hptr)
+    cap_hosts = np.flatnonzero(counts > 0)
+    if not on_y:
+        rows.add("capacity", counts[cap_hosts], order, work[dev[order]], -_INF,
+                 instance.capacity[cap_hosts].copy(), cap_hosts)
+        return
+    remap = np.full(m, -1, dtype=np.int64)  # each row: its links, then -R_j y_j
+    remap[cap_hosts] = np.arange(cap_hosts.size)
+    lengths, idx, val = _rows_with_tail(order, remap[host[order]], cap_hosts.size, k + cap_hosts,
+                                        -instance.capacity[cap_hosts], work[dev[order]])
+    rows.add("capacity", lengths, idx, val, -_INF, 0.0, cap_hosts)
+
+
+def _aggregated_rows(rows: _Rows, instance: Instance, *, upper: bool) -> None:
+    """``sum_{k in K^j} x_k - n_j y_j <= 0`` (``upper``, variant bigm) and ``... - y_j >= 0``."""
+    k, m = instance.n_links, instance.n_hosts
+    host = instance.link_host.astype(np.int64)
+    order, hptr = _group_by_host(host, m)
+    counts = np.diff(hptr)
+    if upper:
+        up_hosts = np.flatnonzero(counts > 0)
+        remap = np.full(m, -1, dtype=np.int64)
+        remap[up_hosts] = np.arange(up_hosts.size)
+        keep = counts[host[order]] > 0
+        lengths, idx, val = _rows_with_tail(order[keep], remap[host[order[keep]]], up_hosts.size,
+                                            k + up_hosts, -counts[up_hosts].astype(float))
+        rows.add("agg_upper", lengths, idx, val, -_INF, 0.0, up_hosts)
+    lengths, idx, val = _rows_with_tail(order, host[order], m, k + np.arange(m), -np.ones(m))
+    rows.add("agg_lower", lengths, idx, val, 0.0, _INF, np.arange(m))
 
 
 class _Rows:
@@ -498,13 +425,6 @@ class GroupedModel:
         return vec
 
 
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """0..c-1 for each count c, concatenated."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total) - starts
-
-
 def build_grouped(
     instance: Instance,
     links: np.ndarray,
@@ -552,113 +472,152 @@ def build_grouped(
     """
     if variant not in VARIANTS:
         raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    n, m = instance.n_devices, instance.n_hosts
-    links = np.sort(np.asarray(links, dtype=np.int64))
-    dev = instance.link_device[links].astype(np.int64)
-    host = instance.link_host[links].astype(np.int64)
-    a = instance.rounds_ratio * instance.link_cost[links]
-    d = instance.workload[dev]
-    cap = np.asarray(instance.capacity, dtype=np.float64)
-    if uncapacitated:
-        binding = np.zeros(m, dtype=bool)
-    else:
-        load = np.bincount(host, weights=d, minlength=m)
-        binding = load > cap * (1 + 1e-12)
-    explicit = binding[host] | (not group)
+    sub = _Subset.of(instance, links, uncapacitated)
+    explicit = sub.binding[sub.host] | (not group)
     xk = np.flatnonzero(explicit)
-    gk = np.flatnonzero(~explicit)
-    # groups: (device, cost) among links to non-binding hosts
-    if gk.size:
-        order = np.lexsort((host[gk], a[gk], dev[gk]))
-        gk = gk[order]
-        new = np.ones(gk.size, dtype=bool)
-        new[1:] = (dev[gk][1:] != dev[gk][:-1]) | (a[gk][1:] != a[gk][:-1])
-        gid = np.cumsum(new) - 1
-        n_z = int(gid[-1]) + 1
-        heads = gk[new]
-        group_device = dev[heads]
-        group_cost = a[heads]
-        group_ptr = np.zeros(n_z + 1, dtype=np.int64)
-        np.cumsum(np.bincount(gid, minlength=n_z), out=group_ptr[1:])
-    else:
-        gid = np.zeros(0, dtype=np.int64)
-        n_z = 0
-        group_device = np.zeros(0, dtype=np.int64)
-        group_cost = np.zeros(0)
-        group_ptr = np.zeros(1, dtype=np.int64)
-    n_x = xk.size
+    groups = _Groups.of(sub, np.flatnonzero(~explicit))
+    n_x, n_z = xk.size, groups.n_z
     y0 = n_x + n_z
-    col_cost = np.concatenate([a[xk], group_cost, np.asarray(instance.edge_cost, dtype=np.float64)])
+    col_cost = np.concatenate([sub.a[xk], groups.cost, np.asarray(instance.edge_cost, dtype=np.float64)])
     col_of_link = np.full(instance.n_links, -1, dtype=np.int64)
-    col_of_link[links[xk]] = np.arange(n_x)
-    col_of_link[links[gk]] = n_x + gid
+    col_of_link[sub.links[xk]] = np.arange(n_x)
+    col_of_link[sub.links[groups.links]] = n_x + groups.gid
     rows = _Rows()
-    # assignment rows: x and z columns of each device
-    col_dev = np.concatenate([dev[xk], group_device])
-    by_dev = np.argsort(col_dev, kind="stable")
-    _, dcount = _segments(col_dev[by_dev], n)
-    rdev = np.arange(n) if assign_equal else np.flatnonzero(dcount >= (2 if skip_singletons else 1))
-    sel = np.repeat(np.isin(np.arange(n), rdev), dcount) if rdev.size != n else np.ones(by_dev.size, bool)
-    rows.add("assign", dcount[rdev], by_dev[sel], np.ones(int(sel.sum())),
-             1.0 if assign_equal else -_INF, 1.0, rdev)
-    rows.add("participate", np.array([n_x + n_z]), np.arange(n_x + n_z), np.ones(n_x + n_z),
-             float(instance.min_participants), _INF)
+    _grouped_assignment_rows(rows, sub, xk, groups, assign_equal, skip_singletons)
+    rows.add("participate", np.array([y0]), np.arange(y0), np.ones(y0), float(instance.min_participants), _INF)
     if not uncapacitated:
-        cx = xk[d[xk] > 0]
-        hs = host[cx]
-        o = np.argsort(hs, kind="stable")
-        cap_hosts = np.flatnonzero(np.bincount(hs, minlength=m) > 0)
-        remap = np.full(m, -1, dtype=np.int64)
-        remap[cap_hosts] = np.arange(cap_hosts.size)
-        lengths, idx, val = _rows_with_tail(col_of_link[links[cx[o]]], remap[hs[o]], cap_hosts.size,
-                                            y0 + cap_hosts, -cap[cap_hosts], d[cx[o]])
-        rows.add("capacity", lengths, idx, val, -_INF, 0.0, cap_hosts)
+        _grouped_capacity_rows(rows, sub, xk, col_of_link, y0)
     if n_x:
-        if variant in ("strong", "both"):
-            # x_k <= y_j: all of them, or (link_rows) only where no capacity row
-            # links x to y (zero workload) plus the ones asked for
-            if link_rows is None:
-                lx = np.arange(n_x)
-            else:
-                want = np.zeros(instance.n_links, dtype=bool)
-                want[np.asarray(link_rows, dtype=np.int64)] = True
-                lx = np.flatnonzero(want[links[xk]] | (d[xk] == 0) | uncapacitated)
-            nl = lx.size
-            idx = np.empty(2 * nl, dtype=np.int64)
-            idx[0::2] = lx
-            idx[1::2] = y0 + host[xk][lx]
-            val = np.tile([1.0, -1.0], nl)
-            rows.add("link", np.full(nl, 2), idx, val, -_INF, 0.0, links[xk][lx])
-        else:
-            hs = host[xk]
-            o = np.argsort(hs, kind="stable")
-            hosts_x = np.flatnonzero(np.bincount(hs, minlength=m) > 0)
-            remap = np.full(m, -1, dtype=np.int64)
-            remap[hosts_x] = np.arange(hosts_x.size)
-            nj = np.bincount(hs, minlength=m)[hosts_x].astype(float)
-            lengths, idx, val = _rows_with_tail(np.arange(n_x)[o], remap[hs[o]], hosts_x.size,
-                                                y0 + hosts_x, -nj)
-            rows.add("agg_upper", lengths, idx, val, -_INF, 0.0, hosts_x)
+        _grouped_linking_rows(rows, sub, xk, y0, variant, link_rows, uncapacitated)
     if n_z:
-        members_y = y0 + host[gk]
-        lengths, idx, val = _rows_with_tail(members_y, gid, n_z, n_x + np.arange(n_z),
-                                            np.ones(n_z), -np.ones(gk.size))
+        lengths, idx, val = _rows_with_tail(y0 + sub.host[groups.links], groups.gid, n_z, n_x + np.arange(n_z),
+                                            np.ones(n_z), -np.ones(groups.links.size))
         rows.add("group", lengths, idx, val, -_INF, 0.0, np.arange(n_z))
     if total_capacity_row and not uncapacitated and instance.min_participants > 0:
-        fits = d <= cap[host]
-        servable = np.zeros(n, dtype=bool)
-        servable[dev[fits]] = True
-        work = instance.workload[servable]
-        t = instance.min_participants
-        rhs = float(np.partition(work, t - 1)[:t].sum()) if work.size >= t else float(work.sum())
+        rhs = cover_value(instance, links=sub.links)
         if rhs > 0:
-            rows.add("cover", np.array([m]), y0 + np.arange(m), cap.copy(), rhs, _INF)
-    arrays = rows.arrays(y0, m, col_cost)
+            rows.add("cover", np.array([sub.m]), y0 + np.arange(sub.m), sub.cap.copy(), rhs, _INF)
+    arrays = rows.arrays(y0, sub.m, col_cost)
     if closed is not None:
         arrays.col_upper[y0:][np.asarray(closed, dtype=bool)] = 0.0
     if continuous_groups:
         arrays.integrality[n_x:y0] = 0
-    return GroupedModel(arrays, links[xk], group_device, group_ptr, links[gk], binding, col_of_link, n)
+    return GroupedModel(arrays, sub.links[xk], groups.device, groups.ptr, sub.links[groups.links], sub.binding,
+                        col_of_link, sub.n)
+
+
+@dataclass
+class _Subset:
+    """The arrays of a subset of links (sorted), and which hosts can bind over it."""
+
+    links: np.ndarray
+    dev: np.ndarray
+    host: np.ndarray
+    a: np.ndarray
+    d: np.ndarray
+    cap: np.ndarray
+    binding: np.ndarray
+    n: int
+    m: int
+    k: int  # links of the instance
+
+    @classmethod
+    def of(cls, instance: Instance, links: np.ndarray, uncapacitated: bool) -> _Subset:
+        n, m = instance.n_devices, instance.n_hosts
+        links = np.sort(np.asarray(links, dtype=np.int64))
+        dev = instance.link_device[links].astype(np.int64)
+        host = instance.link_host[links].astype(np.int64)
+        d = instance.workload[dev]
+        cap = np.asarray(instance.capacity, dtype=np.float64)
+        if uncapacitated:
+            binding = np.zeros(m, dtype=bool)
+        else:
+            binding = np.bincount(host, weights=d, minlength=m) > cap * (1 + 1e-12)
+        return cls(links, dev, host, instance.rounds_ratio * instance.link_cost[links], d, cap, binding, n, m,
+                   instance.n_links)
+
+
+@dataclass
+class _Groups:
+    """Links of non-binding hosts grouped per (device, cost): one column each."""
+
+    links: np.ndarray  # positions in the subset, sorted by group
+    gid: np.ndarray
+    device: np.ndarray
+    cost: np.ndarray
+    ptr: np.ndarray
+
+    @property
+    def n_z(self) -> int:
+        return int(self.device.size)
+
+    @classmethod
+    def of(cls, sub: _Subset, gk: np.ndarray) -> _Groups:
+        if gk.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(gk, empty, empty, np.zeros(0), np.zeros(1, dtype=np.int64))
+        dev, a = sub.dev, sub.a
+        gk = gk[np.lexsort((sub.host[gk], a[gk], dev[gk]))]
+        new = np.ones(gk.size, dtype=bool)
+        new[1:] = (dev[gk][1:] != dev[gk][:-1]) | (a[gk][1:] != a[gk][:-1])
+        gid = np.cumsum(new) - 1
+        heads = gk[new]
+        ptr, _ = _segments(gid, int(gid[-1]) + 1)
+        return cls(gk, gid, dev[heads], a[heads], ptr)
+
+
+def _grouped_assignment_rows(rows: _Rows, sub: _Subset, xk: np.ndarray, groups: _Groups, equal: bool,
+                             skip_singletons: bool) -> None:
+    """Each device's x and z columns sum to at most 1 (exactly 1 when equal)."""
+    n = sub.n
+    col_dev = np.concatenate([sub.dev[xk], groups.device])
+    by_dev = np.argsort(col_dev, kind="stable")
+    _, dcount = _segments(col_dev[by_dev], n)
+    rdev = np.arange(n) if equal else np.flatnonzero(dcount >= (2 if skip_singletons else 1))
+    sel = np.repeat(np.isin(np.arange(n), rdev), dcount) if rdev.size != n else np.ones(by_dev.size, bool)
+    rows.add("assign", dcount[rdev], by_dev[sel], np.ones(int(sel.sum())), 1.0 if equal else -_INF, 1.0, rdev)
+
+
+def _grouped_capacity_rows(rows: _Rows, sub: _Subset, xk: np.ndarray, col_of_link: np.ndarray,
+                           y0: int) -> None:
+    """``sum D x <= R_j y_j`` over the explicit links of each binding host."""
+    cx = xk[sub.d[xk] > 0]
+    hs = sub.host[cx]
+    o = np.argsort(hs, kind="stable")
+    cap_hosts = np.flatnonzero(np.bincount(hs, minlength=sub.m) > 0)
+    remap = np.full(sub.m, -1, dtype=np.int64)
+    remap[cap_hosts] = np.arange(cap_hosts.size)
+    lengths, idx, val = _rows_with_tail(col_of_link[sub.links[cx[o]]], remap[hs[o]], cap_hosts.size,
+                                        y0 + cap_hosts, -sub.cap[cap_hosts], sub.d[cx[o]])
+    rows.add("capacity", lengths, idx, val, -_INF, 0.0, cap_hosts)
+
+
+def _grouped_linking_rows(rows: _Rows, sub: _Subset, xk: np.ndarray, y0: int, variant: str,
+                          link_rows: np.ndarray | None, uncapacitated: bool) -> None:
+    """``x_k <= y_j`` (strong/both; with ``link_rows`` only those and zero-workload links)
+    or ``sum_k x_k <= n_j y_j`` (bigm) for the explicit link columns."""
+    n_x = xk.size
+    if variant in ("strong", "both"):
+        if link_rows is None:
+            lx = np.arange(n_x)
+        else:
+            want = np.zeros(sub.k, dtype=bool)
+            want[np.asarray(link_rows, dtype=np.int64)] = True
+            lx = np.flatnonzero(want[sub.links[xk]] | (sub.d[xk] == 0) | uncapacitated)
+        nl = lx.size
+        idx = np.empty(2 * nl, dtype=np.int64)
+        idx[0::2] = lx
+        idx[1::2] = y0 + sub.host[xk][lx]
+        rows.add("link", np.full(nl, 2), idx, np.tile([1.0, -1.0], nl), -_INF, 0.0, sub.links[xk][lx])
+        return
+    hs = sub.host[xk]
+    o = np.argsort(hs, kind="stable")
+    hosts_x = np.flatnonzero(np.bincount(hs, minlength=sub.m) > 0)
+    remap = np.full(sub.m, -1, dtype=np.int64)
+    remap[hosts_x] = np.arange(hosts_x.size)
+    nj = np.bincount(hs, minlength=sub.m)[hosts_x].astype(float)
+    lengths, idx, val = _rows_with_tail(np.arange(n_x)[o], remap[hs[o]], hosts_x.size, y0 + hosts_x, -nj)
+    rows.add("agg_upper", lengths, idx, val, -_INF, 0.0, hosts_x)
 
 
 def build_plain(instance: Instance, *, uncapacitated: bool = False) -> MilpArrays:
@@ -845,16 +804,14 @@ def run_highs(
 
     budget = Budget()
     grace = budget.soft(deadline) - deadline.seconds if deadline.seconds is not None else _INF
-    kwargs = {"deadline": deadline, "mip": mip, "rel_gap": rel_gap, "abs_gap": abs_gap,
-              "start": start, "phase": phase, "duals": duals, "grace": grace,
-              "col_cost": col_cost, "offset": offset, "fresh": fresh}
+    spec = _RunSpec(mip, rel_gap, abs_gap, start, phase, duals, grace, col_cost, offset)
     if isolate is None:
         isolate = mip and fork_available() and (deadline.seconds is not None or interrupt_armed())
     if not isolate:
-        return _run_here(h, progress=progress, **kwargs)
+        return _run_here(h, deadline, spec, progress, fresh)
     t0 = time.perf_counter()
     run, killed = run_isolated(
-        lambda report: _run_here(h, progress=report if progress is not None else None, **kwargs),
+        lambda report: _run_here(h, deadline, spec, report if progress is not None else None, fresh),
         deadline=deadline, budget=budget, progress=progress)
     if run is None:
         return HighsRun(
@@ -866,22 +823,83 @@ def run_highs(
     return run
 
 
-def _run_here(
-    h: Any,
-    *,
-    deadline: Deadline,
-    mip: bool,
-    rel_gap: float,
-    abs_gap: float | None,
-    start: np.ndarray | None,
-    progress: ProgressCallback | None,
-    phase: str,
-    duals: bool,
-    grace: float,
-    col_cost: np.ndarray | None,
-    offset: float,
-    fresh: Callable[[], Any] | None,
-) -> HighsRun:
+@dataclass(frozen=True)
+class _RunSpec:
+    """How one HiGHS run goes (see :func:`run_highs`)."""
+
+    mip: bool
+    rel_gap: float
+    abs_gap: float | None
+    start: np.ndarray | None
+    phase: str
+    duals: bool
+    grace: float  #: seconds past the deadline at which the interrupt callbacks stop HiGHS
+    col_cost: np.ndarray | None
+    offset: float
+
+
+class _Watchdog:
+    """HiGHS interrupt callbacks: stop at ``deadline + grace`` or on Ctrl-C; progress reports."""
+
+    def __init__(self, deadline: Deadline, spec: _RunSpec, progress: ProgressCallback | None) -> None:
+        self.deadline, self.spec, self.progress = deadline, spec, progress
+        self.stop_at = (deadline.seconds + spec.grace) if deadline.seconds is not None else _INF
+        self.last = -_INF
+        self.stopped = False
+        self.lock = threading.Lock()
+
+    def on_mip(self, e: Any) -> None:
+        import highspy
+
+        now = self.deadline.elapsed()
+        if now >= self.stop_at or interrupted():
+            self.stopped = True
+            e.interrupt()
+        if self.progress is not None and now - self.last >= 1.0:
+            with self.lock:
+                self.last = now
+            out = e.data_out
+            inc = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
+            bnd = out.mip_dual_bound if abs(out.mip_dual_bound) < highspy.kHighsInf else None
+            self.progress(Progress(now, inc, bnd, self.spec.phase))
+
+    def on_lp(self, e: Any) -> None:
+        if self.deadline.elapsed() >= self.stop_at or interrupted():
+            self.stopped = True
+            e.interrupt()
+
+    def run(self, h: Any) -> float:
+        """``h.run()`` with the callbacks attached; the seconds it took."""
+        if self.spec.mip:
+            h.cbMipInterrupt += self.on_mip
+        h.cbSimplexInterrupt += self.on_lp
+        h.cbIpmInterrupt += self.on_lp
+        t0 = time.perf_counter()
+        try:
+            h.run()
+        finally:
+            if self.spec.mip:
+                h.cbMipInterrupt -= self.on_mip
+            h.cbSimplexInterrupt -= self.on_lp
+            h.cbIpmInterrupt -= self.on_lp
+        return time.perf_counter() - t0
+
+
+def _configure(h: Any, deadline: Deadline, spec: _RunSpec) -> None:
+    remaining = deadline.remaining()
+    if math.isfinite(remaining):
+        h.setOptionValue("time_limit", max(remaining, 0.01))
+    if spec.mip:
+        h.setOptionValue("mip_rel_gap", float(spec.rel_gap))
+        if spec.abs_gap is not None:
+            h.setOptionValue("mip_abs_gap", float(spec.abs_gap))
+    if spec.start is not None:
+        cols = np.arange(spec.start.size, dtype=np.int32)
+        h.setSolution(int(spec.start.size), cols, spec.start.astype(np.float64))
+
+
+def _run_here(h: Any, deadline: Deadline, spec: _RunSpec, progress: ProgressCallback | None,
+              fresh: Callable[[], Any] | None) -> HighsRun:
     """Run ``h`` in this process under a watchdog and collect the outcome.
 
     HiGHS is given the remaining time as ``time_limit``; since it checks that
@@ -902,111 +920,68 @@ def _run_here(
     the model, e.g. :func:`highs_with`), or, with no ``fresh``, reported
     without a bound and not optimal.
     """
+    _configure(h, deadline, spec)
+    watchdog = _Watchdog(deadline, spec, progress)
+    seconds = watchdog.run(h)
+    run = _outcome(h, spec, watchdog.stopped, seconds)
+    if run.start_misvalued and fresh is not None and not deadline.expired():
+        return _without_start(run, fresh(), deadline, spec, progress)
+    return run
+
+
+def _outcome(h: Any, spec: _RunSpec, stopped: bool, seconds: float) -> HighsRun:
+    """What a finished run gives: solution, objective (recomputed from ``col_cost``), bound."""
     import highspy
 
     ms = highspy.HighsModelStatus
-    remaining = deadline.remaining()
-    if math.isfinite(remaining):
-        h.setOptionValue("time_limit", max(remaining, 0.01))
-    if mip:
-        h.setOptionValue("mip_rel_gap", float(rel_gap))
-        if abs_gap is not None:
-            h.setOptionValue("mip_abs_gap", float(abs_gap))
-    if start is not None:
-        cols = np.arange(start.size, dtype=np.int32)
-        h.setSolution(int(start.size), cols, start.astype(np.float64))
-    stop_at = (deadline.seconds + grace) if deadline.seconds is not None else _INF
-    state = {"last": -_INF, "stopped": False}
-    lock = threading.Lock()
-
-    def on_interrupt(e: Any) -> None:
-        now = deadline.elapsed()
-        if now >= stop_at or interrupted():
-            state["stopped"] = True
-            e.interrupt()
-        if progress is not None and now - state["last"] >= 1.0:
-            with lock:
-                state["last"] = now
-            out = e.data_out
-            inc = out.mip_primal_bound if abs(out.mip_primal_bound) < highspy.kHighsInf else None
-            bnd = out.mip_dual_bound if abs(out.mip_dual_bound) < highspy.kHighsInf else None
-            progress(Progress(now, inc, bnd, phase))
-
-    def on_lp_interrupt(e: Any) -> None:
-        if deadline.elapsed() >= stop_at or interrupted():
-            state["stopped"] = True
-            e.interrupt()
-
-    if mip:
-        h.cbMipInterrupt += on_interrupt
-    h.cbSimplexInterrupt += on_lp_interrupt
-    h.cbIpmInterrupt += on_lp_interrupt
-    t0 = time.perf_counter()
-    try:
-        h.run()
-    finally:
-        if mip:
-            h.cbMipInterrupt -= on_interrupt
-        h.cbSimplexInterrupt -= on_lp_interrupt
-        h.cbIpmInterrupt -= on_lp_interrupt
-    seconds = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
     has_sol = info.primal_solution_status == 2
-    sol = h.getSolution() if has_sol or duals else None
+    sol = h.getSolution() if has_sol or spec.duals else None
     col_value = np.asarray(sol.col_value) if (sol is not None and has_sol) else None
     objective = float(info.objective_function_value) if has_sol else None
-    if mip:
+    if spec.mip:
         db = info.mip_dual_bound
         bound = float(db) if math.isfinite(db) and abs(db) < highspy.kHighsInf else None
     else:
         bound = objective if status == ms.kOptimal else None
     misvalued = False
-    if col_cost is not None and col_value is not None:
-        true_obj = float(col_cost @ col_value) + offset
-        misvalued = (start is not None and objective is not None
+    if spec.col_cost is not None and col_value is not None:
+        true_obj = float(spec.col_cost @ col_value) + spec.offset
+        misvalued = (spec.start is not None and objective is not None
                      and abs(true_obj - objective) > 1e-6 * max(1.0, abs(true_obj)))
         if misvalued:
             bound = None
         elif bound is not None and objective is not None:
             bound = true_obj - max(0.0, objective - bound)
         objective = true_obj
-    timed_out = status in (ms.kTimeLimit, ms.kInterrupt) or state["stopped"]
-    if misvalued and fresh is not None and not deadline.expired():
-        again = _run_here(fresh(), deadline=deadline, mip=mip, rel_gap=rel_gap, abs_gap=abs_gap,
-                          start=None, progress=progress, phase=phase, duals=duals, grace=grace,
-                          col_cost=col_cost, offset=offset, fresh=None)
-        again.start_misvalued = True
-        again.seconds += seconds
-        again.nodes += int(max(info.mip_node_count, 0))
-        if again.col_value is None or (again.objective is not None and objective is not None
-                                       and again.objective > objective):
-            # the start (a valid solution) is still the best one known
-            again.col_value, again.objective, again.optimal = col_value, objective, False
-        return again
+    timed_out = status in (ms.kTimeLimit, ms.kInterrupt) or stopped
     ok = (ms.kOptimal, ms.kInfeasible, ms.kTimeLimit, ms.kInterrupt, ms.kSolutionLimit,
           ms.kObjectiveBound, ms.kObjectiveTarget)
     failed = None if (status in ok or timed_out) else f"HiGHS ended with status {h.modelStatusToString(status)}"
-    row_dual = col_dual = None
-    if duals and sol is not None and info.dual_solution_status == 2:
-        row_dual = np.asarray(sol.row_dual)
-        col_dual = np.asarray(sol.col_dual)
+    dual_ok = spec.duals and sol is not None and info.dual_solution_status == 2
     return HighsRun(
-        model_status=h.modelStatusToString(status),
-        col_value=col_value,
-        objective=objective,
-        bound=bound,
-        optimal=status == ms.kOptimal and not misvalued,
-        infeasible=status == ms.kInfeasible,
-        timed_out=timed_out,
-        failed=failed,
-        nodes=int(max(info.mip_node_count, 0)) if mip else 0,
-        iterations=int(max(info.simplex_iteration_count, 0)),
-        seconds=seconds,
-        row_dual=row_dual,
-        col_dual=col_dual,
-        start_misvalued=misvalued,
+        model_status=h.modelStatusToString(status), col_value=col_value, objective=objective, bound=bound,
+        optimal=status == ms.kOptimal and not misvalued, infeasible=status == ms.kInfeasible,
+        timed_out=timed_out, failed=failed, nodes=int(max(info.mip_node_count, 0)) if spec.mip else 0,
+        iterations=int(max(info.simplex_iteration_count, 0)), seconds=seconds,
+        row_dual=np.asarray(sol.row_dual) if dual_ok else None,
+        col_dual=np.asarray(sol.col_dual) if dual_ok else None, start_misvalued=misvalued,
     )
+
+
+def _without_start(first: HighsRun, h: Any, deadline: Deadline, spec: _RunSpec,
+                   progress: ProgressCallback | None) -> HighsRun:
+    """The run repeated without the misvalued start; the start stays the best known if better."""
+    again = _run_here(h, deadline, dataclasses.replace(spec, start=None), progress, None)
+    again.start_misvalued = True
+    again.seconds += first.seconds
+    again.nodes += first.nodes
+    if again.col_value is None or (again.objective is not None and first.objective is not None
+                                   and again.objective > first.objective):
+        # the start (a valid solution) is still the best one known
+        again.col_value, again.objective, again.optimal = first.col_value, first.objective, False
+    return again
 
 
 def solve_plain(
@@ -1067,7 +1042,7 @@ def solve_plain(
     h = fresh()
     build_seconds = time.perf_counter() - t0
     stats.update(rows=arrays.n_rows, columns=arrays.n_cols, nonzeros=arrays.n_nonzeros)
-    abs_gap = (1.0 - 1e-6) if (gap == 0 and integral_gap and objective_granularity(instance)) else None
+    abs_gap = (1.0 - 1e-6) if (gap == 0 and integral_gap and granularity(instance)) else None
     start = start_vector(instance, warm_start) if warm_start is not None else None
     run = run_highs(h, deadline=deadline, rel_gap=gap, abs_gap=abs_gap, start=start, progress=progress,
                     col_cost=arrays.col_cost, fresh=fresh)

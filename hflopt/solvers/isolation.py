@@ -46,6 +46,8 @@ class Budget:
 
     soft_share: float = 0.2
     hard_share: float = 0.4
+    #: seconds a call may take to return its best solution after a Ctrl-C before it is killed
+    interrupt_grace: float = 2.0
 
     @staticmethod
     def allowed_overrun(limit: float) -> float:
@@ -114,7 +116,7 @@ def _supervise(child: Any, receiver: Any, stop: Any, deadline: Deadline, budget:
             stop.set()
             asked_at = now
         # killed at the hard deadline, or when a Ctrl-C's stop request goes unanswered
-        if now >= hard or (asked_at is not None and interrupted() and now - asked_at > _STOP_GRACE):
+        if now >= hard or (asked_at is not None and interrupted() and now - asked_at > budget.interrupt_grace):
             log.info("solver child killed at %.2f s (it did not stop in time)", now)
             _kill(child)
             return None, True
@@ -134,10 +136,6 @@ def _supervise(child: Any, receiver: Any, stop: Any, deadline: Deadline, budget:
         if not child.is_alive() and not receiver.poll(0):
             log.warning("solver child ended without a result (exit code %s)", child.exitcode)
             return None, True
-
-
-#: seconds a child may take to return its best solution after a Ctrl-C before it is killed
-_STOP_GRACE = 2.0
 
 
 def _kill(child: Any) -> None:

@@ -39,425 +39,177 @@ links.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hflopt.instance import Instance
-from hflopt.solution import Result, Solution
-from hflopt.solvers._common import (
-    Deadline,
-    Progress,
-    ProgressCallback,
-    begin,
-    finish,
-    objective_granularity,
-)
-from hflopt.solvers.greedy import (
-    LinkData,
-    assign_greedy,
-    link_data,
-    lp_knapsack,
-    repair_assignment,
-)
+from hflopt.solution import Result
+from hflopt.solvers._common import Deadline, Progress, begin, finish
+from hflopt.solvers.core_lp import feasible_start
+from hflopt.solvers.core_search import CoreImprove, core_improve
+from hflopt.solvers.greedy import objective
+from hflopt.solvers.links import LinkData, link_data
 from hflopt.solvers.local_search import improve
+from hflopt.solvers.params import LagrangianParams, SolveOptions
+from hflopt.solvers.subgradient import LagrangianState, lagrangian_heuristic, subgradient
 
-__all__ = ["SEARCH_MAX_LINKS", "LagrangianState", "LinkSet", "evaluate_multipliers", "lagrangian",
-           "lagrangian_bound", "lagrangian_heuristic"]
+__all__ = ["lagrangian"]
 
 _EPS = 1e-9
-#: instances with at most this many links get the core search after the bound phase
-SEARCH_MAX_LINKS = 5_000_000
 
 
 @dataclass
-class LagrangianState:
-    """Multipliers and what they give."""
+class _LagrangianRun:
+    """The state of one ``lagrangian`` solve."""
 
-    u: np.ndarray
-    v: float
-    bound: float
-    host_value: np.ndarray  # C_e[j] - K_j (negative: host pays off)
-    iterations: int = 0
-
-
-class LinkSet:
-    """Usable links of a subset, with the arrays the Lagrangian needs gathered once."""
-
-    def __init__(self, data: LinkData, links: np.ndarray | None) -> None:
-        idx = np.flatnonzero(data.usable) if links is None else links[data.usable[links]]
-        self.idx = idx
-        self.a = data.a[idx]
-        self.dev = data.dev[idx]
-        self.host = data.host[idx].astype(np.int64)
-        self.w = data.D[self.dev]
-
-    @staticmethod
-    def all(data: LinkData) -> LinkSet:
-        """All usable links of ``data`` (computed once per instance)."""
-        cached = getattr(data, "_usable_links", None)
-        if cached is None:
-            cached = LinkSet(data, None)
-            data._usable_links = cached  # type: ignore[attr-defined]
-        return cached
-
-
-def evaluate_multipliers(
-    data: LinkData,
-    u: np.ndarray,
-    v: float,
-    links: np.ndarray | LinkSet | None = None,
-    *,
-    want_x: bool = False,
-) -> tuple[float, np.ndarray, Any]:
-    """Lagrangian value ``L(u, v)`` (a valid lower bound) and per-host ``C_e - K_j``.
-
-    Parameters
-    ----------
-    links:
-        Links to consider (indices or a :class:`LinkSet`; default all). A
-        bound computed on a subset is valid only if no excluded link has a
-        negative reduced cost.
-    want_x:
-        Also return ``(items, x)``: the links with negative reduced cost and
-        their fractional knapsack values (only of hosts that open).
-    """
-    ls = links if isinstance(links, LinkSet) else (
-        LinkSet.all(data) if links is None else LinkSet(data, np.asarray(links)))
-    r = ls.a + u[ls.dev]
-    r -= v
-    neg = np.flatnonzero(r < 0)
-    items = ls.idx[neg]
-    h = ls.host[neg]
-    x, value = lp_knapsack(h, -r[neg], ls.w[neg], data.R.astype(np.float64))
-    hv = data.f - value
-    bound = float(np.minimum(hv, 0.0).sum() - u.sum() + v * data.T)
-    if want_x:
-        opened = hv < 0
-        keep = opened[h] & (x > 0)
-        return bound, hv, (items[keep], x[keep])
-    return bound, hv, None
-
-
-def _initial_multipliers(data: LinkData) -> tuple[np.ndarray, float]:
-    n, t = data.n, data.T
-    share = np.where(data.R[data.host] > 0, data.f[data.host] * data.D[data.dev] /
-                     np.maximum(data.R[data.host], 1e-12), np.inf)
-    est = np.where(data.usable, data.a + share, np.inf)
-    m_i = np.full(n, np.inf)
-    np.minimum.at(m_i, data.dev, est)
-    finite = np.isfinite(m_i)
-    if t == 0 or not finite.any():
-        return np.zeros(n), 0.0
-    vals = m_i[finite]
-    v = float(np.partition(vals, min(t, vals.size) - 1)[min(t, vals.size) - 1])
-    u = np.where(finite, np.maximum(0.0, v - m_i), 0.0)
-    return u, v
-
-
-def lagrangian_bound(
-    data: LinkData,
-    *,
-    deadline: Deadline,
-    upper: float | None = None,
-    iterations: int = 1000,
-    start: tuple[np.ndarray, float] | None = None,
-    heuristic_every: int = 0,
-    on_iteration: Any = None,
-    patience: int = 20,
-    v_scale: float | None = None,
-    lam0: float = 0.1,
-    min_step: float = 0.004,
-    gap: float = 0.0,
-    stall_stop: int = 80,
-) -> LagrangianState:
-    """Maximise the Lagrangian dual by projected subgradient steps.
-
-    Parameters
-    ----------
-    upper:
-        An upper bound (objective of a known solution) for the Polyak step;
-        estimated when unknown.
-    iterations:
-        Maximum number of subgradient iterations.
-    start:
-        Starting multipliers ``(u, v)``.
-    on_iteration:
-        ``f(it, u, v, bound, hv) -> float | None``: may return a new upper bound
-        (the Lagrangian heuristic hooks in here).
-
-    Returns
-    -------
-    LagrangianState
-        The best multipliers found; ``bound`` is recomputed on all links.
-    """
-    u, v = start if start is not None else _initial_multipliers(data)
-    u = u.astype(np.float64).copy()
-    gran = objective_granularity(data.instance)
-    # core of links: a link with l*C_d >= cutoff > v has reduced cost > 0 for every u >= 0,
-    # so it cannot enter a knapsack and the bound on the core equals the bound on all links
-    def make_core(level: float) -> tuple[LinkSet | None, float]:
-        if data.k < 20_000 or not math.isfinite(level):
-            return None, math.inf
-        core = np.flatnonzero(data.a < level)
-        if core.size > 0.6 * data.k:
-            return None, math.inf
-        return LinkSet(data, core), level
-
-    core_ratio = 1.3
-    floor = 1e-6 * max(1.0, float(np.median(data.a)) if data.k else 1.0)
-    core, cutoff = make_core(core_ratio * v + floor)
-    best = LagrangianState(u.copy(), v, -math.inf, data.f.copy())
-    lam = lam0
-    stall = 0
-    last_big, last_big_bound = 0, -math.inf
-    ub = upper
-    scale = max(1.0, float(np.median(data.a)) if data.k else 1.0)
-    it = 0
-    for it in range(1, iterations + 1):
-        if deadline.expired():
-            break
-        if v >= cutoff * 0.95 or (core is not None and v < 0.6 * cutoff):
-            core, cutoff = make_core(core_ratio * v + floor)  # widen (or shrink) the core
-        bnd, hv, (items, x) = evaluate_multipliers(data, u, v, core, want_x=True)
-        if bnd > best.bound + 1e-9 * max(1.0, abs(bnd)):
-            improved_much = bnd > best.bound + 1e-4 * max(1.0, abs(bnd))
-            best = LagrangianState(u.copy(), v, bnd, hv, it)
-            stall = 0 if improved_much else stall + 1
-            if bnd > last_big_bound + 1e-3 * max(1.0, abs(bnd)):
-                last_big, last_big_bound = it, bnd
-            lam = min(2.0, lam * 1.05)
-        else:
-            stall += 1
-        if stall >= patience:
-            lam *= 0.5
-            stall = 0
-        if on_iteration is not None:
-            new_ub = on_iteration(it, u, v, bnd, hv)
-            if new_ub is not None and (ub is None or new_ub < ub):
-                ub = new_ub
-        if ub is not None:
-            target_ub = ub
-            if gran and math.ceil(best.bound - 1e-6) >= ub - 1e-9:
-                break  # proven optimal
-            if best.bound >= ub - max(gap, 1e-9) * max(1.0, abs(ub)):
-                break
-        else:
-            target_ub = abs(bnd) * 1.1 + scale
-        if lam < min_step or it - last_big > stall_stop:
-            break
-        # subgradient
-        g = np.bincount(data.dev[items], weights=x, minlength=data.n) - 1.0
-        g_v = data.T - float(x.sum())
-        g = np.where((u <= 0) & (g < 0), 0.0, g)
-        if v <= 0 and g_v < 0:
-            g_v = 0.0
-        # the participation subgradient is O(N) while each device's is O(1): scale it so
-        # that the Polyak step is not dominated by v
-        sv = v_scale if v_scale is not None else 1.0 / max(1, data.n)
-        g_v *= sv
-        norm = float(g @ g) + g_v * g_v
-        if norm <= 1e-12:
-            break  # subproblem solution feasible and complementary: L is optimal
-        step = lam * max(target_ub - bnd, 1e-6 * scale) / norm
-        u = np.maximum(0.0, u + step * g)
-        v = max(0.0, v + step * g_v)
-    best.iterations = it
-    # final bound on all links (valid whatever the core was)
-    if core is not None:
-        bnd, hv, _ = evaluate_multipliers(data, best.u, best.v, None)
-        best.bound, best.host_value = bnd, hv
-    return best
-
-
-def lagrangian_heuristic(
-    data: LinkData,
-    host_value: np.ndarray,
-    *,
-    deadline: Deadline,
-    seed: int | None,
-    polish: bool = True,
-    bound: float | None = None,
-    gap: float = 0.0,
-    max_no_improve: int = 5,
-    max_passes: int | None = None,
-) -> np.ndarray | None:
-    """Turn per-host Lagrangian values into a feasible assignment (and polish it)."""
-    order = np.argsort(host_value, kind="stable")
-    is_open = host_value < 0
-    # enough capacity for the T smallest workloads (with some slack), opened in order
-    t = data.T
-    need_cap = 1.1 * float(np.sort(data.D)[:t].sum()) if t else 0.0
-    cum = np.cumsum(data.R[order])
-    k = max(int(is_open.sum()), int(np.searchsorted(cum, need_cap)) + 1, 1)
-    k = min(k, data.m)
-    is_open[order[:k]] = True
-    ho = assign_greedy(data, is_open, t)
-    while int((ho >= 0).sum()) < t and k < data.m:
-        # open the next most promising hosts (doubling) and continue the assignment
-        add = max(1, k)
-        is_open[order[k:k + add]] = True
-        k += add
-        ho = assign_greedy(data, is_open, t, host_of=ho)
-    if int((ho >= 0).sum()) < t:  # every host open and still short: ejection chains
-        ho = repair_assignment(data, ho, is_open, t, deadline=deadline)
-    if int((ho >= 0).sum()) < data.T:
-        return None
-    if polish:
-        ho, _ = improve(data, ho, deadline=deadline, seed=seed, max_no_improve=max_no_improve,
-                        bound=bound, gap=gap, max_passes=max_passes)
-    return ho
-
-
-def lagrangian(
-    instance: Instance,
-    *,
-    time_limit: float | None = None,
-    gap: float = 0.0,
-    seed: int | None = 0,
-    iterations: int = 1000,
-    max_no_improve: int = 10,
-    search: bool = True,
-    search_seconds: float | None = None,
-    warm_start: Solution | None = None,
-    progress: ProgressCallback | None = None,
-    verbose: bool = False,
-) -> Result:
-    """Lagrangian relaxation: certified lower bound + Lagrangian heuristic + local search.
-
-    Parameters
-    ----------
-    time_limit:
-        Seconds for the whole method (default: no limit).
-    gap:
-        Stop once the certified relative gap ``(obj - bound) / max(1, obj)`` is
-        at most this (default 0: run until proven optimal or out of moves).
-    seed:
-        Seed of the local search.
-    iterations:
-        Maximum subgradient iterations.
-    max_no_improve:
-        Perturbations without improvement before the final local search stops.
-    search:
-        Improve the best solution by the core search
-        (:func:`hflopt.solvers.core_search.core_improve`: LP-guided moves of
-        open hosts inside the Lagrangian core) on instances up to
-        :data:`SEARCH_MAX_LINKS` links when the gap is still open.
-    search_seconds:
-        Its budget without a time limit (default: 1.5 times what the bound
-        phase took, at least 3 s; it usually stops earlier by itself); with a
-        time limit, half of what is left.
-    warm_start:
-        A feasible solution used as the first incumbent.
-    progress:
-        Called about once a second with incumbent and bound.
-    """
-    method = "lagrangian"
-    deadline, early = begin(instance, method, time_limit)
-    if early is not None:
-        return early
-    data = link_data(instance)
-    build = deadline.elapsed()
+    instance: Instance
+    data: LinkData
+    options: SolveOptions
+    params: LagrangianParams
+    deadline: Deadline
+    seed: int
     best_ho: np.ndarray | None = None
-    best_val = math.inf
-    gran = objective_granularity(instance)
+    best_val: float = math.inf
+    bound: float = -math.inf
+    last_report: float = -math.inf
+    heur_it: int = -100
+    seen: set[bytes] = field(default_factory=set)
+    stats: dict[str, Any] = field(default_factory=lambda: {"heuristic_calls": 0})
 
-    def consider(ho: np.ndarray | None) -> None:
-        nonlocal best_ho, best_val
-        if ho is None or int((ho >= 0).sum()) < data.T:
+    def consider(self, ho: np.ndarray | None) -> None:
+        if ho is None or int((ho >= 0).sum()) < self.data.T:
             return
-        from hflopt.solvers.greedy import objective
+        val = objective(self.data, ho)
+        if val < self.best_val - _EPS:
+            self.best_ho, self.best_val = ho.copy(), val
 
-        val = objective(data, ho)
-        if val < best_val - _EPS:
-            best_ho, best_val = ho.copy(), val
-
-    if warm_start is not None and warm_start.is_feasible(instance):
-        consider(np.array(warm_start.host_of, dtype=np.int64))
-    stats: dict[str, Any] = {"heuristic_calls": 0}
-    last = {"report": -math.inf, "bound": -math.inf, "heur_it": -100}
-    budget = deadline.seconds
-
-    def closed() -> bool:
-        b = last["bound"]
-        if not math.isfinite(best_val) or not math.isfinite(b):
+    def closed(self) -> bool:
+        b = self.bound
+        if not math.isfinite(self.best_val) or not math.isfinite(b):
             return False
-        if gran:
+        if self.data.gran:
             b = math.ceil(b - 1e-6)
-        return best_val - b <= max(gap * max(1.0, abs(best_val)), 1e-9 * max(1.0, abs(best_val)))
+        gap, best = self.options.gap, self.best_val
+        return best - b <= max(gap * max(1.0, abs(best)), 1e-9 * max(1.0, abs(best)))
 
-    seen: set[bytes] = set()
+    def going(self) -> bool:
+        return not self.closed() and not self.deadline.expired()
 
-    def on_iteration(it: int, u: np.ndarray, v: float, bnd: float, hv: np.ndarray) -> float | None:
-        last["bound"] = max(last["bound"], bnd)
-        now = deadline.elapsed()
-        # the heuristic depends on the multipliers only through the set of hosts that pay
-        # off: run it when that set is new (at most every few iterations)
-        large = data.k >= 1_000_000
-        every = 25 if large else 10
+    def on_iteration(self, it: int, _u: np.ndarray, _v: float, bnd: float, hv: np.ndarray) -> float | None:
+        """Called by the subgradient walk: runs the Lagrangian heuristic when the set of
+        hosts that pay off is new (at most every few iterations), reports progress."""
+        self.bound = max(self.bound, bnd)
+        now = self.deadline.elapsed()
+        large = self.data.k >= 1_000_000
         sig = np.packbits(hv < 0).tobytes()
-        due = sig not in seen and (it == 1 or it - last["heur_it"] >= every)
+        due = sig not in self.seen and (it == 1 or it - self.heur_it >= (25 if large else 10))
+        budget = self.deadline.seconds
         if budget is not None and now > (0.6 if large else 0.7) * budget:
             due = False
-        if due and not closed():
-            seen.add(sig)
-            last["heur_it"] = it
-            stats["heuristic_calls"] += 1
-            sub = Deadline(None if budget is None else max(0.05, 0.25 * deadline.remaining()))
-            ho = lagrangian_heuristic(data, hv, deadline=sub, seed=seed, bound=last["bound"],
-                                      gap=gap, max_no_improve=0, polish=not (large and it == 1),
-                                      max_passes=2 if large else None)
-            consider(ho)
-        if progress is not None and now - last["report"] >= 1.0:
-            last["report"] = now
-            progress(Progress(now, best_val if math.isfinite(best_val) else None,
-                              last["bound"], "lagrangian"))
-        return best_val if math.isfinite(best_val) else None
+        if due and not self.closed():
+            self.seen.add(sig)
+            self.heur_it = it
+            self.stats["heuristic_calls"] += 1
+            sub = Deadline(None if budget is None else max(0.05, 0.25 * self.deadline.remaining()))
+            self.consider(lagrangian_heuristic(self.data, hv, deadline=sub, seed=self.seed, bound=self.bound,
+                                               gap=self.options.gap, max_no_improve=0,
+                                               polish=not (large and it == 1), max_passes=2 if large else None))
+        progress = self.options.progress
+        if progress is not None and now - self.last_report >= 1.0:
+            self.last_report = now
+            progress(Progress(now, self.best_val if math.isfinite(self.best_val) else None, self.bound,
+                              "lagrangian"))
+        return self.best_val if math.isfinite(self.best_val) else None
 
-    # leave part of the budget for the final polish
-    sub_deadline = Deadline(None if budget is None else max(0.05, 0.8 * budget))
-    state = lagrangian_bound(data, deadline=sub_deadline, iterations=iterations,
-                             upper=best_val if math.isfinite(best_val) else None,
-                             on_iteration=on_iteration, gap=gap)
-    last["bound"] = max(last["bound"], state.bound)
-    stats.update(iterations=state.iterations, lagrangian_bound=state.bound,
-                 bound_phase_seconds=round(deadline.elapsed(), 3))
-    # final heuristic from the best multipliers, then polish the incumbent
-    if not closed() and not deadline.expired():
-        ho = lagrangian_heuristic(data, state.host_value, deadline=deadline, seed=seed,
-                                  polish=False)
-        consider(ho)
-    if best_ho is None and not deadline.expired():
-        from hflopt.solvers.core_search import feasible_start
 
-        consider(feasible_start(data, deadline))
-    if (search and best_ho is not None and not closed() and not deadline.expired()
-            and data.k <= SEARCH_MAX_LINKS):
-        from hflopt.solvers.core_search import core_improve
+def lagrangian(instance: Instance, options: SolveOptions | None = None,
+               params: LagrangianParams | None = None) -> Result:
+    """Lagrangian relaxation: certified lower bound + Lagrangian heuristic + core search + local search.
 
-        if budget is None:
-            kd = Deadline(search_seconds if search_seconds is not None
-                          else max(3.0, 1.5 * deadline.elapsed()))
-        else:
-            kd = Deadline(max(0.05, 0.5 * deadline.remaining()))
-        t_k = deadline.elapsed()
-        ho, sstats = core_improve(data, best_ho, u=state.u, v=state.v,
-                                  host_value=state.host_value, bound=state.bound, deadline=kd,
-                                  seed=seed, gap=gap, before_seconds=t_k,
-                                  on_improve=lambda h, val: consider(h))
-        stats["core_search"] = {k: v for k, v in sstats.as_dict().items() if v not in ("", None)}
-        stats["search_seconds"] = round(deadline.elapsed() - t_k, 3)
-        before = best_val
-        consider(ho)
-        stats["search_improved"] = bool(best_val < before or sstats.descent_moves > 0)
-    if best_ho is not None and not closed() and not deadline.expired():
-        ho, _ = improve(data, best_ho, deadline=deadline, seed=seed,
-                        max_no_improve=max_no_improve // 2 if stats.get("search_improved") else
-                        max_no_improve, bound=state.bound, gap=gap,
-                        progress=progress, max_passes=3 if data.k >= 1_000_000 else None)
-        consider(ho)
-    return finish(instance, host_of=best_ho, bound=state.bound, method=method, solver="hflopt",
-                  build_seconds=build, solve_seconds=deadline.elapsed() - build, stats=stats,
-                  timed_out=deadline.expired() and not closed(), solver_optimal=closed(),
-                  gap_tolerance=gap)
+    Stages: the subgradient walk with the Lagrangian heuristic hooked in (80%
+    of a time limit at most), a last heuristic from the best multipliers (a
+    feasibility MIP when nothing was found), the core search on instances up
+    to ``search_max_links`` links while the gap is open, and a final local
+    search. Honours ``time_limit``, ``gap`` (stop once the certified relative
+    gap is at most this), ``seed`` (None: 0), ``warm_start`` and ``progress``.
+    """
+    options = options or SolveOptions()
+    params = params or LagrangianParams()
+    deadline, early = begin(instance, "lagrangian", options.time_limit)
+    if early is not None:
+        return early
+    run = _LagrangianRun(instance, link_data(instance), options, params, deadline,
+                         0 if options.seed is None else options.seed)
+    build = deadline.elapsed()
+    ws = options.warm_start
+    if ws is not None and ws.is_feasible(instance):
+        run.consider(np.array(ws.host_of, dtype=np.int64))
+    state = _bound_phase(run)
+    _final_heuristic(run, state)
+    _core_phase(run, state)
+    _polish(run, state)
+    return finish(instance, host_of=run.best_ho, bound=state.bound, method="lagrangian", solver="hflopt",
+                  build_seconds=build, solve_seconds=deadline.elapsed() - build, stats=run.stats,
+                  timed_out=deadline.expired() and not run.closed(), solver_optimal=run.closed(),
+                  gap_tolerance=options.gap)
+
+
+def _bound_phase(run: _LagrangianRun) -> LagrangianState:
+    """The subgradient walk (leaving part of a time limit for what follows)."""
+    budget = run.deadline.seconds
+    sub = Deadline(None if budget is None else max(0.05, 0.8 * budget))
+    state = subgradient(run.data, deadline=sub, iterations=run.params.iterations,
+                        upper=run.best_val if math.isfinite(run.best_val) else None,
+                        on_iteration=run.on_iteration, gap=run.options.gap)
+    run.bound = max(run.bound, state.bound)
+    run.stats.update(iterations=state.iterations, lagrangian_bound=state.bound,
+                     bound_phase_seconds=round(run.deadline.elapsed(), 3))
+    return state
+
+
+def _final_heuristic(run: _LagrangianRun, state: LagrangianState) -> None:
+    """A heuristic solution from the best multipliers; a feasibility MIP when there is none."""
+    if run.going():
+        run.consider(lagrangian_heuristic(run.data, state.host_value, deadline=run.deadline, seed=run.seed,
+                                          polish=False))
+    if run.best_ho is None and not run.deadline.expired():
+        run.consider(feasible_start(run.data, run.deadline,
+                                    max_mip_links=run.params.core.feasibility_mip_max_links))
+
+
+def _core_phase(run: _LagrangianRun, state: LagrangianState) -> None:
+    """The core search from the incumbent, guided by the multipliers (instances up to
+    ``search_max_links`` links; without a time limit ``search_seconds``, default 1.5 x the
+    time so far and at least 3 s; with one, half of what is left)."""
+    p = run.params
+    if not (p.search and run.best_ho is not None and run.going() and run.data.k <= p.search_max_links):
+        return
+    if run.deadline.seconds is None:
+        kd = Deadline(p.search_seconds if p.search_seconds is not None
+                      else max(3.0, 1.5 * run.deadline.elapsed()))
+    else:
+        kd = Deadline(max(0.05, 0.5 * run.deadline.remaining()))
+    t_k = run.deadline.elapsed()
+    settings = CoreImprove(seed=run.seed, gap=run.options.gap, before_seconds=t_k, params=p.core)
+    ho, sstats = core_improve(run.data, run.best_ho, u=state.u, v=state.v, host_value=state.host_value,
+                              bound=state.bound, deadline=kd, settings=settings,
+                              on_improve=lambda h, _value: run.consider(h))
+    run.stats["core_search"] = {k: v for k, v in sstats.as_dict().items() if v not in ("", None)}
+    run.stats["search_seconds"] = round(run.deadline.elapsed() - t_k, 3)
+    before = run.best_val
+    run.consider(ho)
+    run.stats["search_improved"] = bool(run.best_val < before or sstats.descent_moves > 0)
+
+
+def _polish(run: _LagrangianRun, state: LagrangianState) -> None:
+    """The general local search on the incumbent (fewer perturbations after a fruitful search)."""
+    if run.best_ho is None or not run.going():
+        return
+    p = run.params
+    tries = p.max_no_improve // 2 if run.stats.get("search_improved") else p.max_no_improve
+    ho, _ = improve(run.data, run.best_ho, deadline=run.deadline, seed=run.seed, max_no_improve=tries,
+                    bound=state.bound, gap=run.options.gap, progress=run.options.progress,
+                    max_passes=3 if run.data.k >= 1_000_000 else None)
+    run.consider(ho)

@@ -32,22 +32,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hflopt.instance import Instance
-from hflopt.solution import Result, Solution
+from hflopt.solution import Result
 from hflopt.solvers._common import Deadline, Progress, ProgressCallback, begin, finish
-from hflopt.solvers.greedy import (
-    LinkData,
-    assign_greedy,
-    first_per_group,
-    grouped_cumsum,
-    link_data,
-    lp_knapsack,
-    prune_to,
-)
+from hflopt.solvers.arrays import first_per_group, grouped_cumsum
+from hflopt.solvers.core_lp import feasible_start
+from hflopt.solvers.greedy import assign_greedy, prune_to
+from hflopt.solvers.knapsack import lp_knapsack
+from hflopt.solvers.links import LinkData, link_data
+from hflopt.solvers.params import CheapestParams, LocalSearchParams, SolveOptions
 
 __all__ = ["SearchState", "improve", "local_search", "merge_search"]
 
@@ -244,71 +243,94 @@ def exchange_pass(st: SearchState, rng: np.random.Generator, max_tries: int = 20
     with room (a chain i: p -> q, i': q -> r) -- so that i fits; the cheapest
     such pair is applied when it lowers the cost.
     """
+    gain = 0.0
+    for k in _blocked_moves(st, rng, max_tries).tolist():
+        gain += _exchange(st, k)
+    return gain
+
+
+def _blocked_moves(st: SearchState, rng: np.random.Generator, max_tries: int) -> np.ndarray:
+    """Cheaper links of participants whose host is open but full: the largest savings, sampled."""
     d = st.data
     part = st.ho >= 0
     cand = np.flatnonzero((d.a < st.cur[d.dev] - _EPS) & part[d.dev] & d.usable
                           & (st.count[d.host] > 0))
     if cand.size == 0:
-        return 0.0
+        return cand
     dv = d.dev[cand].astype(np.int64)
     h = d.host[cand].astype(np.int64)
-    blocked = d.D[dv] > st.resid[h] + _EPS
-    cand = cand[blocked]
+    cand = cand[d.D[dv] > st.resid[h] + _EPS]
     if cand.size == 0:
-        return 0.0
+        return cand
     sav = st.cur[d.dev[cand]] - d.a[cand]
     order = np.argsort(-sav, kind="stable")[: max_tries * 4]
     if order.size > max_tries:
         order = np.sort(rng.choice(order, size=max_tries, replace=False))
-    gain = 0.0
-    inst = d.instance
-    for k in cand[order].tolist():
-        i = int(d.dev[k])
-        q = int(d.host[k])
-        p = int(st.ho[i])
-        if p < 0 or st.link[i] < 0 or d.a[k] >= st.cur[i] - _EPS:
-            continue
-        need = d.D[i] - (d.R[q] - st.load[q])
-        if need <= _EPS:  # room appeared after earlier moves: a plain shift
-            one, lk1 = np.array([i]), np.array([k])
-            if st.delta(one, lk1) < -_EPS:
-                gain += st.apply(one, lk1)
-            continue
-        on_q = np.flatnonzero(st.ho == q) if d.n <= 200_000 else None
-        if on_q is None:
-            continue
-        on_q = on_q[d.D[on_q] >= need - _EPS]
-        if on_q.size == 0:
-            continue
-        # option 1: i' goes to p (swap); capacity of p after i leaves
-        lp = inst.link_index(on_q, np.full(on_q.size, p))
-        room_p = d.R[p] - st.load[p] + d.D[i]
-        ok = (lp >= 0) & (d.D[on_q] <= room_p + _EPS)
-        best_dl, best = 0.0, None
-        if ok.any():
-            dl = (d.a[k] - st.cur[i]) + d.a[np.maximum(lp, 0)] - st.cur[on_q]
-            dl = np.where(ok, dl, np.inf)
-            t = int(np.argmin(dl))
-            if dl[t] < best_dl - _EPS:
-                best_dl, best = float(dl[t]), (np.array([i, on_q[t]]), np.array([k, lp[t]]))
-        # option 2: i' goes to another open host with room (a chain q -> r)
-        pos = d.device_links(on_q)
-        lk = d.by_cost[pos]
-        dv2 = d.dev[lk].astype(np.int64)
-        r = d.host[lk].astype(np.int64)
-        ok = ((r != q) & (r != p) & (st.count[r] > 0) & d.usable[lk]
-              & (d.D[dv2] <= d.R[r] - st.load[r] + _EPS))
-        if ok.any():
-            lk, dv2 = lk[ok], dv2[ok]
-            dl = (d.a[k] - st.cur[i]) + d.a[lk] - st.cur[dv2]
-            t = int(np.argmin(dl))
-            if dl[t] < best_dl - _EPS:
-                best_dl, best = float(dl[t]), (np.array([i, dv2[t]]), np.array([k, lk[t]]))
-        if best is not None:
-            devs, links = best
-            if st.delta(devs, links) < -_EPS:
-                gain += st.apply(devs, links)
-    return gain
+    return cand[order]
+
+
+def _exchange(st: SearchState, k: int) -> float:
+    """Move device i onto link k (host q), making room on q by a swap or a chain; the gain."""
+    d = st.data
+    i = int(d.dev[k])
+    q = int(d.host[k])
+    p = int(st.ho[i])
+    if p < 0 or st.link[i] < 0 or d.a[k] >= st.cur[i] - _EPS:
+        return 0.0
+    need = d.D[i] - (d.R[q] - st.load[q])
+    if need <= _EPS:  # room appeared after earlier moves: a plain shift
+        one, lk1 = np.array([i]), np.array([k])
+        return st.apply(one, lk1) if st.delta(one, lk1) < -_EPS else 0.0
+    if d.n > 200_000:
+        return 0.0
+    on_q = np.flatnonzero(st.ho == q)
+    on_q = on_q[d.D[on_q] >= need - _EPS]
+    if on_q.size == 0:
+        return 0.0
+    best_dl, best = _swap_option(st, k, i, p, on_q)
+    chain_dl, chain = _chain_option(st, k, i, p, q, on_q)
+    if chain is not None and chain_dl < best_dl - _EPS:
+        best = chain
+    if best is None:
+        return 0.0
+    devs, links = best
+    return st.apply(devs, links) if st.delta(devs, links) < -_EPS else 0.0
+
+
+_Move = tuple[np.ndarray, np.ndarray]
+
+
+def _swap_option(st: SearchState, k: int, i: int, p: int, on_q: np.ndarray) -> tuple[float, _Move | None]:
+    """The best device i' on q that can go to i's host p (a swap); its cost change."""
+    d = st.data
+    lp = d.instance.link_index(on_q, np.full(on_q.size, p))
+    room_p = d.R[p] - st.load[p] + d.D[i]  # capacity of p after i leaves
+    ok = (lp >= 0) & (d.D[on_q] <= room_p + _EPS)
+    if not ok.any():
+        return 0.0, None
+    dl = (d.a[k] - st.cur[i]) + d.a[np.maximum(lp, 0)] - st.cur[on_q]
+    dl = np.where(ok, dl, np.inf)
+    t = int(np.argmin(dl))
+    if dl[t] < -_EPS:
+        return float(dl[t]), (np.array([i, on_q[t]]), np.array([k, lp[t]]))
+    return 0.0, None
+
+
+def _chain_option(st: SearchState, k: int, i: int, p: int, q: int,
+                  on_q: np.ndarray) -> tuple[float, _Move | None]:
+    """The best device i' on q that can go to another open host r with room (a chain q -> r)."""
+    d = st.data
+    lk = d.by_cost[d.device_links(on_q)]
+    dv2 = d.dev[lk].astype(np.int64)
+    r = d.host[lk].astype(np.int64)
+    ok = ((r != q) & (r != p) & (st.count[r] > 0) & d.usable[lk]
+          & (d.D[dv2] <= d.R[r] - st.load[r] + _EPS))
+    if not ok.any():
+        return 0.0, None
+    lk, dv2 = lk[ok], dv2[ok]
+    dl = (d.a[k] - st.cur[i]) + d.a[lk] - st.cur[dv2]
+    t = int(np.argmin(dl))
+    return float(dl[t]), (np.array([i, dv2[t]]), np.array([k, lk[t]]))
 
 
 def close_pass(st: SearchState, rng: np.random.Generator, deadline: Deadline,
@@ -549,6 +571,48 @@ def perturb(st: SearchState, rng: np.random.Generator, strength: int = 1) -> Non
         st.set_assignment(trial)
 
 
+@dataclass(frozen=True)
+class _Moves:
+    """Which neighbourhoods a descent uses."""
+
+    names: tuple[str, ...]
+    exchange: bool
+    swap: bool
+    exchange_tries: int
+
+
+def _descent(st: SearchState, rng: np.random.Generator, deadline: Deadline, moves: _Moves,
+             max_passes: int | None, stats: dict[str, Any], report: Callable[[str], None]) -> None:
+    """Passes over the neighbourhoods, cheapest first, until none improves."""
+    passes = 0
+    names = moves.names
+    while not deadline.expired() and (max_passes is None or passes < max_passes):
+        stats["passes"] += 1
+        passes += 1
+        g = 0.0
+        if "shift" in names:
+            g += shift_pass(st)
+        if "participation" in names:
+            g += participation_pass(st)
+        if moves.exchange:
+            g += exchange_pass(st, rng, max_tries=moves.exchange_tries)
+        if g < -_EPS:
+            continue
+        if "close" in names:
+            g += close_pass(st, rng, deadline)
+        if g < -_EPS:
+            continue
+        if "open" in names:
+            g += open_pass(st, rng, deadline)
+        if g < -_EPS:
+            continue
+        if moves.swap:
+            g += swap_pass(st, rng, deadline)
+        if g >= -_EPS:
+            break
+        report("local search")
+
+
 def improve(
     data: LinkData,
     host_of: np.ndarray,
@@ -564,6 +628,8 @@ def improve(
     exchange_tries: int = 200,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the local search from ``host_of`` (feasible); return the best assignment found.
+
+    Descents (:func:`_descent`) alternate with random perturbations.
 
     Parameters
     ----------
@@ -583,53 +649,22 @@ def improve(
     st = SearchState(data, host_of)
     stats = {"passes": 0, "perturbations": 0, "improvements": 0}
     best_snap = st.snapshot()
-    last_report = -math.inf
-    no_improve = 0
-    gran = 1.0 if data.instance.is_integral else 0.0
-    use_exchange = "exchange" in moves and data.n <= 50_000
-    d_small = data.m <= 2000  # the host-swap estimate is an M x M table
+    last_report = [-math.inf]
+    kinds = _Moves(moves, "exchange" in moves and data.n <= 50_000,
+                   "swap" in moves and data.m <= 2000,  # the host-swap estimate is an M x M table
+                   exchange_tries)
 
     def report(phase: str) -> None:
-        nonlocal last_report
-        if progress is not None and deadline.elapsed() - last_report >= 1.0:
-            last_report = deadline.elapsed()
+        if progress is not None and deadline.elapsed() - last_report[0] >= 1.0:
+            last_report[0] = deadline.elapsed()
             progress(Progress(deadline.elapsed(), float(best_snap[6]), bound, phase))
 
     def proven() -> bool:
-        if bound is None:
-            return False
-        b = math.ceil(bound - 1e-6) if gran else bound
-        val = float(best_snap[6])
-        return val - b <= max(gap * max(1.0, abs(val)), 1e-9 * max(1.0, abs(val)))
+        return bound is not None and _within(float(best_snap[6]), bound, gap, data.gran)
 
+    no_improve = 0
     while not deadline.expired() and not proven():
-        # descent with all moves until none improves
-        passes = 0
-        while not deadline.expired() and (max_passes is None or passes < max_passes):
-            stats["passes"] += 1
-            passes += 1
-            g = 0.0
-            if "shift" in moves:
-                g += shift_pass(st)
-            if "participation" in moves:
-                g += participation_pass(st)
-            if use_exchange:
-                g += exchange_pass(st, rng, max_tries=exchange_tries)
-            if g < -_EPS:
-                continue
-            if "close" in moves:
-                g += close_pass(st, rng, deadline)
-            if g < -_EPS:
-                continue
-            if "open" in moves:
-                g += open_pass(st, rng, deadline)
-            if g < -_EPS:
-                continue
-            if "swap" in moves and d_small:
-                g += swap_pass(st, rng, deadline)
-            if g >= -_EPS:
-                break
-            report("local search")
+        _descent(st, rng, deadline, kinds, max_passes, stats, report)
         if st.value < best_snap[6] - _EPS:
             best_snap = st.snapshot()
             stats["improvements"] += 1
@@ -647,56 +682,45 @@ def improve(
     return best_snap[0], stats
 
 
+def _within(value: float, bound: float, gap: float, gran: float) -> bool:
+    """``value`` is proven within ``gap`` of ``bound`` (the bound rounded up for integral data)."""
+    b = math.ceil(bound - 1e-6) if gran else bound
+    return value - b <= max(gap * max(1.0, abs(value)), 1e-9 * max(1.0, abs(value)))
+
+
 # --------------------------------------------------------------------- methods
-def local_search(
-    instance: Instance,
-    *,
-    time_limit: float | None = None,
-    seed: int | None = 0,
-    max_no_improve: int = 30,
-    warm_start: Solution | None = None,
-    progress: ProgressCallback | None = None,
-    verbose: bool = False,
-    stop_at: float | None = None,
-) -> Result:
+def local_search(instance: Instance, options: SolveOptions | None = None,
+                 params: LocalSearchParams | None = None) -> Result:
     """Local search (shift, participation swap, exchange, close/open host, perturbation).
 
-    Parameters
-    ----------
-    time_limit:
-        Seconds (default: no limit; the search stops by ``max_no_improve``).
-    seed:
-        Seed of the random choices (ties, perturbations); the search is
-        deterministic for a given seed when it is not cut short by the clock.
-    max_no_improve:
-        Perturbations in a row without a better solution before stopping.
-    warm_start:
-        A feasible solution to start from (default: the ``greedy`` method's).
-    progress:
-        Called about once a second with the incumbent.
-    stop_at:
-        A known lower bound on the optimum (e.g. from :mod:`hflopt.bounds`):
-        the search stops as soon as its solution reaches it (rounded up for
-        integral data). Only a stopping rule; the result reports no bound.
+    Starts from ``options.warm_start`` (default: a greedy construction, or a
+    feasibility MIP under tight capacities). The search is deterministic for
+    a given seed (None: 0) when it is not cut short by the clock; it stops
+    after ``params.max_no_improve`` fruitless perturbations, or once its
+    solution reaches ``params.stop_at`` (a known lower bound, rounded up for
+    integral data: only a stopping rule, the result reports no bound).
+    Honours ``time_limit``, ``seed``, ``warm_start`` and ``progress``.
     """
+    options = options or SolveOptions()
+    params = params or LocalSearchParams()
     method = "local-search"
-    deadline, early = begin(instance, method, time_limit)
+    deadline, early = begin(instance, method, options.time_limit)
     if early is not None:
         return early
     data = link_data(instance)
     ho = None
-    if warm_start is not None and warm_start.is_feasible(instance):
-        ho = np.array(warm_start.host_of, dtype=np.int64)
+    ws = options.warm_start
+    if ws is not None and ws.is_feasible(instance):
+        ho = np.array(ws.host_of, dtype=np.int64)
     if ho is None:
-        from hflopt.solvers.core_search import feasible_start
-
         ho = feasible_start(data, deadline)
     if ho is None or int((ho >= 0).sum()) < data.T:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
                       timed_out=deadline.expired(), message=_NO_START,
                       solve_seconds=deadline.elapsed())
-    best, stats = improve(data, ho, deadline=deadline, seed=seed, max_no_improve=max_no_improve,
-                          progress=progress, bound=stop_at)
+    best, stats = improve(data, ho, deadline=deadline, seed=0 if options.seed is None else options.seed,
+                          max_no_improve=params.max_no_improve, progress=options.progress,
+                          bound=params.stop_at)
     return finish(instance, host_of=best, bound=None, method=method, solver="hflopt",
                   solve_seconds=deadline.elapsed(), stats=stats, timed_out=deadline.expired(),
                   message="heuristic solution; no lower bound computed")
@@ -705,61 +729,72 @@ def local_search(
 _NO_START = "no feasible start found (a heuristic: the instance may still be feasible)"
 
 
-def merge_search(instance: Instance, *, time_limit: float | None = None,
-                 seed: int | None = None, verbose: bool = False) -> Result:
-    """Authors' local search: merge pairs of open hosts by a greedy knapsack, then prune to T."""
+def merge_search(instance: Instance, options: SolveOptions | None = None,
+                 params: Any = None) -> Result:  # noqa: ARG001 - every method takes (instance, options, params)
+    """Authors' local search: merge pairs of open hosts by a greedy knapsack, then prune to T.
+
+    Starts from ``greedy-cheapest`` without pruning. Honours ``time_limit``.
+    """
     from hflopt.solvers.greedy import greedy_cheapest
 
+    options = options or SolveOptions()
     method = "merge-search"
-    deadline, early = begin(instance, method, time_limit)
+    deadline, early = begin(instance, method, options.time_limit)
     if early is not None:
         return early
     data = link_data(instance)
-    start = greedy_cheapest(instance, prune=False)
+    start = greedy_cheapest(instance, SolveOptions(), CheapestParams(prune=False))
     if start.solution is None or start.solution.n_participants < data.T:
         return finish(instance, host_of=None, bound=None, method=method, solver="hflopt",
                       message="greedy cheapest-first found no start with T participants "
                               "(a heuristic: the instance may still be feasible)",
                       solve_seconds=deadline.elapsed())
     st = SearchState(data, start.solution.host_of)
-    inst = instance
-    improved = True
     merges = 0
-    while improved and not deadline.expired():
-        improved = False
-        open_hosts = np.flatnonzero(st.count > 0)
-        for a_i in range(open_hosts.size):
-            if improved or deadline.expired():
-                break
-            for b_i in range(a_i + 1, open_hosts.size):
-                j1, j2 = int(open_hosts[a_i]), int(open_hosts[b_i])
-                if st.count[j1] == 0 or st.count[j2] == 0:
-                    continue
-                union = np.flatnonzero((st.ho == j1) | (st.ho == j2))
-                best = None
-                for tgt in (j1, j2):
-                    lk = inst.link_index(union, np.full(union.size, tgt))
-                    ok = (lk >= 0) & (data.D[union] <= data.R[tgt])
-                    # Dantzig greedy knapsack: profit = saving vs the worst link, by ratio
-                    prof = data.big - data.a[np.maximum(lk, 0)]
-                    ratio = np.where(ok, prof / np.maximum(data.D[union], 1e-12), -np.inf)
-                    o = np.argsort(-ratio, kind="stable")
-                    o = o[ok[o]]
-                    cw = np.cumsum(data.D[union[o]])
-                    take = o[cw <= data.R[tgt] + _EPS]
-                    links = np.full(union.size, -1, dtype=np.int64)
-                    links[take] = lk[take]
-                    if st.n_part - (union.size - take.size) < data.T:
-                        continue
-                    dl = st.delta(union, links)
-                    if dl < -_EPS and (best is None or dl < best[0]):
-                        best = (dl, links)
-                if best is not None:
-                    st.apply(union, best[1])
-                    merges += 1
-                    improved = True
-                    break
+    while not deadline.expired() and _merge_once(st, data, deadline):
+        merges += 1
     ho = prune_to(data, st.ho, data.T)
     return finish(instance, host_of=ho, bound=None, method=method, solver="hflopt",
                   solve_seconds=deadline.elapsed(), stats={"merges": merges},
                   timed_out=deadline.expired(), message="heuristic solution; no lower bound computed")
+
+
+def _merge_once(st: SearchState, data: LinkData, deadline: Deadline) -> bool:
+    """Apply the first improving merge of two open hosts (in host order); False if none."""
+    open_hosts = np.flatnonzero(st.count > 0)
+    for a_i in range(open_hosts.size):
+        if deadline.expired():
+            return False
+        for b_i in range(a_i + 1, open_hosts.size):
+            j1, j2 = int(open_hosts[a_i]), int(open_hosts[b_i])
+            if st.count[j1] == 0 or st.count[j2] == 0:
+                continue
+            union = np.flatnonzero((st.ho == j1) | (st.ho == j2))
+            best = _best_merge(st, data, union, (j1, j2))
+            if best is not None:
+                st.apply(union, best)
+                return True
+    return False
+
+
+def _best_merge(st: SearchState, data: LinkData, union: np.ndarray, targets: tuple[int, int]
+                ) -> np.ndarray | None:
+    """The better of moving ``union`` into either target by Dantzig's greedy knapsack, if it pays."""
+    best = None
+    for tgt in targets:
+        lk = data.instance.link_index(union, np.full(union.size, tgt))
+        ok = (lk >= 0) & (data.D[union] <= data.R[tgt])
+        # profit = saving vs the worst link, by ratio
+        prof = data.big - data.a[np.maximum(lk, 0)]
+        ratio = np.where(ok, prof / np.maximum(data.D[union], 1e-12), -np.inf)
+        o = np.argsort(-ratio, kind="stable")
+        o = o[ok[o]]
+        take = o[np.cumsum(data.D[union[o]]) <= data.R[tgt] + _EPS]
+        links = np.full(union.size, -1, dtype=np.int64)
+        links[take] = lk[take]
+        if st.n_part - (union.size - take.size) < data.T:
+            continue
+        dl = st.delta(union, links)
+        if dl < -_EPS and (best is None or dl < best[0]):
+            best = (dl, links)
+    return None if best is None else best[1]

@@ -24,17 +24,19 @@ is always a verified solution of the full instance with a certified gap.
 
 from __future__ import annotations
 
-import inspect
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hflopt.instance import Instance
 from hflopt.solution import Result, Solution, Status
-from hflopt.solvers._common import Deadline, ProgressCallback, begin, finish
-from hflopt.solvers.greedy import link_data, sort_within_groups
-from hflopt.solvers.lagrangian import evaluate_multipliers, lagrangian_bound
+from hflopt.solvers._common import Deadline, begin, finish
+from hflopt.solvers.arrays import sort_within_groups
+from hflopt.solvers.links import link_data
+from hflopt.solvers.params import SolveOptions, SparseParams
+from hflopt.solvers.subgradient import evaluate_multipliers, subgradient
 
 __all__ = ["k_cheapest", "restriction_check", "solve_sparse"]
 
@@ -76,88 +78,90 @@ def restriction_check(instance: Instance, keep: np.ndarray, u: np.ndarray, v: fl
     return bound, devices
 
 
-def solve_sparse(
-    instance: Instance,
-    *,
-    k: int = 10,
-    method: str = "lagrangian",
-    time_limit: float | None = None,
-    max_rounds: int = 4,
-    seed: int | None = 0,
-    progress: ProgressCallback | None = None,
-    verbose: bool = False,
-    **options: Any,
-) -> Result:
+@dataclass
+class _SparseRun:
+    """The state of one ``sparse`` solve."""
+
+    deadline: Deadline
+    best: Solution | None = None
+    best_val: float = math.inf
+    best_bound: float = -math.inf
+    inner_optimal: bool = False
+    widen_left: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def solve_sparse(instance: Instance, options: SolveOptions | None = None,
+                 params: SparseParams | None = None) -> Result:
     """Solve on each device's ``k`` cheapest links, widening ``k`` where a bound says so.
 
-    Parameters
-    ----------
-    k:
-        Initial number of candidate links per device.
-    method:
-        Registered method used on the restricted instance (``lagrangian``,
-        ``local-search``, ``exact``, ...).
-    time_limit:
-        Seconds for everything.
-    max_rounds:
-        Restrict-solve-check rounds at most.
-    options:
-        Passed to the inner method.
+    Each round restricts the instance (:func:`k_cheapest`), solves the
+    restriction with ``params.method`` (any registered method, with the
+    options it honours among this call's), and checks the restriction with a
+    Lagrangian bound on the full instance (:func:`restriction_check`): devices
+    with a left-out link of negative reduced cost get twice as many links.
+    Honours ``time_limit``, ``gap``, ``seed`` (None: 0), ``progress``,
+    ``threads`` and ``verbose`` (passed to the inner method where it honours them).
     """
-    from hflopt.solvers import METHODS
+    from hflopt.solvers.registry import get
 
-    name = "sparse"
-    deadline, early = begin(instance, name, time_limit)
+    options = options or SolveOptions()
+    params = params or SparseParams()
+    inner = get(params.method)
+    deadline, early = begin(instance, "sparse", options.time_limit)
     if early is not None:
         return early
     data_full = link_data(instance)
-    kk = np.full(instance.n_devices, max(1, int(k)), dtype=np.int64)
-    best: Solution | None = None
-    best_val = math.inf
-    best_bound = -math.inf
-    stats: dict[str, Any] = {"rounds": 0, "inner_method": method}
-    exact_inner = method in ("exact", "pyomo")
-    inner_optimal = False
-    widen_left = np.zeros(0, dtype=np.int64)
-    for rnd in range(max_rounds):
+    kk = np.full(instance.n_devices, max(1, int(params.k)), dtype=np.int64)
+    run = _SparseRun(deadline, stats={"rounds": 0, "inner_method": params.method})
+    for rnd in range(params.max_rounds):
         if deadline.expired():
             break
         keep = k_cheapest(instance, kk)
-        sub = instance.restrict_links(keep)
-        stats["rounds"] = rnd + 1
-        stats["links_kept"] = int(keep.sum())
-        func = METHODS[method]
-        params = inspect.signature(func).parameters
-        wanted: dict[str, Any] = dict(options)
-        wanted.update(time_limit=deadline.remaining() if time_limit is not None else None,
-                      seed=seed, progress=progress, verbose=verbose)
-        if best is not None and best.is_feasible(sub):
-            wanted["warm_start"] = best
-        res = func(sub, **{key: val for key, val in wanted.items() if key in params})
-        if res.solution is not None and res.objective is not None and res.objective < best_val - 1e-9:
-            best, best_val = res.solution, float(res.objective)
-        inner_optimal = exact_inner and res.status == Status.OPTIMAL
-        # multipliers on the restricted instance, then the check on the full one
-        sub_data = link_data(sub)
-        sub_deadline = Deadline(None if time_limit is None else max(0.05, 0.5 * deadline.remaining()))
-        state = lagrangian_bound(sub_data, deadline=sub_deadline,
-                                 upper=best_val if math.isfinite(best_val) else None)
-        bound_full, widen = restriction_check(instance, keep, state.u, state.v)
-        best_bound = max(best_bound, bound_full)
-        stats["devices_widened"] = int(widen.size)
-        widen_left = widen
+        run.stats["rounds"] = rnd + 1
+        run.stats["links_kept"] = int(keep.sum())
+        widen = _round(instance, keep, inner, options, run)
         if widen.size == 0:
             break
         kk[widen] = np.minimum(kk[widen] * 2, data_full.ptr[widen + 1] - data_full.ptr[widen])
-    stats["restriction_proven_harmless"] = bool(widen_left.size == 0)
+    return _sparse_result(instance, run)
+
+
+def _round(instance: Instance, keep: np.ndarray, inner: Any, options: SolveOptions, run: _SparseRun
+           ) -> np.ndarray:
+    """Solve the restriction, then check it on the full instance; the devices to widen."""
+    sub = instance.restrict_links(keep)
+    given = {"time_limit": run.deadline.remaining() if options.time_limit is not None else None,
+             "seed": 0 if options.seed is None else options.seed, "progress": options.progress,
+             "verbose": options.verbose, "gap": options.gap, "threads": options.threads}
+    if run.best is not None and run.best.is_feasible(sub):
+        given["warm_start"] = run.best
+    res = inner.run(sub, SolveOptions(**{k: v for k, v in given.items() if k in inner.options}), inner.params())
+    if res.solution is not None and res.objective is not None and res.objective < run.best_val - 1e-9:
+        run.best, run.best_val = res.solution, float(res.objective)
+    run.inner_optimal = inner.name in ("exact", "pyomo") and res.status == Status.OPTIMAL
+    # multipliers on the restricted instance, then the check on the full one
+    sub_deadline = Deadline(None if options.time_limit is None else max(0.05, 0.5 * run.deadline.remaining()))
+    state = subgradient(link_data(sub), deadline=sub_deadline,
+                        upper=run.best_val if math.isfinite(run.best_val) else None)
+    bound_full, widen = restriction_check(instance, keep, state.u, state.v)
+    run.best_bound = max(run.best_bound, bound_full)
+    run.stats["devices_widened"] = int(widen.size)
+    run.widen_left = widen
+    return widen
+
+
+def _sparse_result(instance: Instance, run: _SparseRun) -> Result:
+    best, stats, deadline = run.best, run.stats, run.deadline
+    stats["restriction_proven_harmless"] = bool(run.widen_left.size == 0)
     message = ""
-    if widen_left.size:
-        message = (f"{widen_left.size} devices still have left-out links of negative reduced cost; "
+    if run.widen_left.size:
+        message = (f"{run.widen_left.size} devices still have left-out links of negative reduced cost; "
                    "the bound is valid for the full instance")
-    bound = best_bound if math.isfinite(best_bound) else None
+    bound = run.best_bound if math.isfinite(run.best_bound) else None
     # The inner method's own bound holds for the restricted instance only; the full
     # instance is certified by L_full(u, v) alone (optimal when it closes the gap).
-    stats["inner_proved_restricted_optimum"] = bool(inner_optimal)
+    stats["inner_proved_restricted_optimum"] = bool(run.inner_optimal)
     return finish(instance, host_of=None if best is None else best.host_of, bound=bound,
-                  method=name, solver="hflopt", solve_seconds=deadline.elapsed(), stats=stats,
+                  method="sparse", solver="hflopt", solve_seconds=deadline.elapsed(), stats=stats,
                   timed_out=deadline.expired(), message=message)
