@@ -129,7 +129,7 @@ def solve_pyomo(
         raise SolverError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     if gap < 0 or not math.isfinite(gap):
         raise SolverError(f"gap must be a finite number >= 0, got {gap}")
-    method = "exact"
+    method = "pyomo"
     deadline = Deadline(time_limit)
     stats: dict[str, Any] = {"variant": variant, "uncapacitated": uncapacitated, "interface": "pyomo"}
     reason = infeasibility_reason(instance, uncapacitated=uncapacitated)
