@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hflopt import cli_evaluate
+from hflopt import cli_bench, cli_evaluate
 from hflopt.errors import HfloptError, InstanceError, SolverError
 
 EXIT_OK = 0
@@ -958,7 +958,7 @@ def _write_scenario(instance: Any, path: str, seed: Any) -> None:
     print(f"latency scenario written to {path} ({coordinates})")
 
 
-_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce]
+_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce, cli_bench.add_bench, cli_bench.add_bench_plot]
 
 
 # ------------------------------------------------------------------------ main
@@ -1012,7 +1012,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hflopt`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = cli_bench.rewrite(sys.argv[1:] if argv is None else argv)  # bench plot -> bench-plot
     try:
         if _asks_version(argv):  # before the parser: no module beyond the standard library
             print(_version_text())
@@ -1059,6 +1059,8 @@ _PRELOAD = {
     "generate": ("hflopt.generators", "hflopt.io"),
     "evaluate": ("hflopt.io", "hflopt.evaluate"),
     "reproduce": ("hflopt.io", "hflopt.reproduce"),
+    "bench": ("hflopt.bench.core", "hflopt.io", "pandas"),
+    "bench-plot": ("hflopt.bench.plots", "pandas"),
 }
 
 
