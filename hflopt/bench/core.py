@@ -48,14 +48,23 @@ def make_tasks(sources: Sequence[InstanceSource], params: BenchParams) -> list[R
 
 
 def _progress_bar(total: int) -> tuple[Any, ProgressCallback]:
+    """A rich progress bar on stderr (in a notebook: live with ipywidgets, else drawn once at the end)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    if console.is_jupyter:
+        try:
+            import ipywidgets  # noqa: F401  (rich's live display in Jupyter needs it)
+        except ImportError:
+            console = Console(stderr=True, force_jupyter=False, force_terminal=False)
     bar = Progress(TextColumn("[bold]bench[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.description}"), transient=False)
+                   TextColumn("{task.description}"), console=console, transient=False)
     task = bar.add_task("", total=total)
 
     def update(row: dict[str, Any], done: int, total: int) -> None:
-        bar.update(task, completed=done, description=f"{row['instance']} {row['method']}: {row['status']}")
+        text = f"{row['instance']} {row['method']}: {row['status']}" if done < total else f"{total} runs done"
+        bar.update(task, completed=done, description=text)
 
     return bar, update
 

@@ -67,6 +67,9 @@ def plot_gap_vs_time(frame: Any, *, ax: Any = None, title: str | None = "Gap to 
                        edgecolors="black", linewidths=0.8, zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=0.01)
+    gaps = frame["gap_to_best"].dropna()
+    if gaps.empty or float(gaps.min()) >= 0:  # no run beat the best known value: no negative half
+        ax.set_ylim(bottom=0)
     ax.set_xlabel("solve time (s)")
     ax.set_ylabel("gap to best known (%)")
     if title:
