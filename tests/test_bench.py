@@ -176,12 +176,13 @@ def test_dask_local_cluster_gives_the_same_table(cli_run, folder):
     executor = DaskExecutor("local", jobs=2, processes=True)  # worker processes are daemons: runs still isolate
     try:
         streamed = []
-        frame = bench.run_bench([folder, SPEC], methods=["exact", "greedy"], time_limit=20, executor=executor,
+        frame = bench.run_bench([folder], methods=["exact", "greedy"], time_limit=20, executor=executor,
                                 progress=lambda row, done, total: streamed.append(done))
     finally:
         executor.close()
-    assert streamed == list(range(1, 13))
+    assert streamed == list(range(1, 9))  # streamed back run by run
     same = frame[KEY].astype(str).reset_index(drop=True)
+    local = local[~local["instance"].str.startswith("random")]  # the folder's rows of the local run
     pd.testing.assert_frame_equal(same, local[KEY].astype(str).reset_index(drop=True))
 
 
