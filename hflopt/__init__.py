@@ -44,7 +44,7 @@ _EXPORTS = {
 }
 _ALIASES = {"load": ("hflopt.io", "load_instance"), "save": ("hflopt.io", "save_instance")}
 #: submodules reachable as attributes (``hflopt.generators.draw_workloads``), imported on first use
-_SUBMODULES = {"cli", "errors", "evaluate", "generators", "instance", "io", "limits", "metrla", "model",
+_SUBMODULES = {"bench", "cli", "errors", "evaluate", "generators", "instance", "io", "limits", "metrla", "model",
                "plotting", "reproduce", "solution", "solvers"}
 
 def _version() -> str:

@@ -13,12 +13,14 @@ import logging
 import math
 import os
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hflopt import cli_evaluate
+from hflopt import cli_bench, cli_evaluate
 from hflopt.errors import HfloptError, InstanceError, SolverError, SolverFailure
 
 EXIT_OK = 0
@@ -62,6 +64,67 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _gap(text: str) -> float:
+    """``--gap``: a fraction (0.05) or a percentage (5%); a bare number above 1 is refused."""
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw[:-1] if percent else raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or a percentage: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a fraction >= 0 or a percentage, got {text!r}")
+    if percent:
+        if value > 100:
+            raise argparse.ArgumentTypeError(f"must be at most 100%, got {text!r}")
+        return value / 100
+    if value > 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} would be a gap of {value:.0%}: give a fraction (e.g. {value / 100:g}) or a "
+            f"percentage ({value:g}%)")
+    return value
+
+
+class _LazyChoices:
+    """``choices`` for argparse, computed on first use.
+
+    The method registry loads numpy and the solvers; building the parser (for
+    ``--help`` or ``info``) must not. argparse only iterates the choices to
+    check a value or to write a message, and the help texts name them with
+    ``%(choices)s``, which is expanded when the help is shown.
+    """
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._values: tuple[str, ...] | None = None
+
+    def _get(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._get()
+
+    def __iter__(self) -> Any:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _method_choices() -> list[str]:
+    from hflopt.solvers import METHODS
+
+    return sorted(METHODS)
+
+
+def _variant_choices() -> tuple[str, ...]:
+    from hflopt.model import VARIANTS
+
+    return VARIANTS
+
+
 def _solver_option(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` -> (key, value): true/false, whole numbers and numbers are typed."""
     key, sep, raw = text.partition("=")
@@ -77,16 +140,6 @@ def _solver_option(text: str) -> tuple[str, Any]:
         except ValueError:
             pass
     return key, raw
-
-
-def _nonneg_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
 
 
 def _nonneg_int(text: str) -> int:
@@ -133,12 +186,30 @@ def _err(console_msg: str) -> None:
     print(f"hflopt: {console_msg}", file=sys.stderr)
 
 
+def _progress_numbers(incumbent: float | None, bound: float | None) -> tuple[str, str]:
+    """Incumbent and bound as printed: the bound with as many decimals as the incumbent shows.
+
+    The bound is rounded down (it stays a valid lower bound): an incumbent of
+    ``19`` shows a bound of ``18``, not ``18.5499999997``.
+    """
+    inc = "-" if incumbent is None else f"{incumbent:.10g}"
+    if bound is None:
+        return inc, "-"
+    if incumbent is None or "e" in inc or not math.isfinite(bound):
+        return inc, f"{bound:.6g}"
+    decimals = len(inc.partition(".")[2])
+    scaled = math.floor(bound * 10**decimals + 1e-9) / 10**decimals
+    return inc, f"{scaled:.{decimals}f}"
+
+
 class _ProgressLine:
     """Shows incumbent, bound, gap and elapsed time on stderr while solving.
 
     On a terminal: one live status line. Otherwise (``--progress`` into a log
-    or a pipe): a plain line whenever the incumbent or the bound changes, at
-    most every :attr:`LOG_SECONDS` otherwise.
+    or a pipe): a plain line whenever the incumbent or the bound changes, and
+    at least every :attr:`LOG_SECONDS` -- a heartbeat thread repeats the last
+    state when the solver reports nothing for that long (HiGHS's presolve,
+    an LP round).
     """
 
     LOG_SECONDS = 10.0
@@ -146,57 +217,98 @@ class _ProgressLine:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._status: Any = None
-        self._last: tuple[Any, Any, float] | None = None
+        self._last: tuple[str, str] | None = None
+        self._text = ""
+        self._printed = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0 = time.monotonic()
 
     def __enter__(self) -> _ProgressLine:
+        self._t0 = time.monotonic()
         if self.enabled and sys.stderr.isatty():
             from rich.console import Console
 
             self._console = Console(stderr=True)
             self._status = self._console.status("solving ...")
             self._status.__enter__()
+        elif self.enabled:
+            self._printed = self._t0
+            self._thread = threading.Thread(target=self._heartbeat, name="hflopt-progress", daemon=True)
+            self._thread.start()
         return self
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(min(1.0, self.LOG_SECONDS / 4)):
+            with self._lock:
+                now = time.monotonic()
+                if now - self._printed >= self.LOG_SECONDS:
+                    text = self._text or "solving ..."
+                    self._emit(f"{text}  {now - self._t0:.0f} s", now)
+
+    def _emit(self, line: str, now: float) -> None:
+        self._printed = now
+        try:
+            print(f"hflopt: {line}", file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # stderr closed: stop reporting, keep solving
+            self._stop.set()
 
     def __call__(self, p: Any) -> None:
         if not self.enabled:
             return
-        inc = "-" if p.incumbent is None else f"{p.incumbent:.10g}"
-        bnd = "-" if p.bound is None else f"{p.bound:.10g}"
+        inc, bnd = _progress_numbers(p.incumbent, p.bound)
         gap = "-" if p.gap is None else f"{p.gap:.3%}"
         phase = f"{p.phase}: " if p.phase else ""
-        text = f"{phase}best {inc}  bound {bnd}  gap {gap}  {p.elapsed:.0f} s"
+        text = f"{phase}best {inc}  bound {bnd}  gap {gap}"
         if self._status is not None:
-            self._status.update(text)
+            self._status.update(f"{text}  {p.elapsed:.0f} s")
             return
-        last = self._last
-        if last is None or (inc, bnd) != last[:2] or p.elapsed - last[2] >= self.LOG_SECONDS:
-            self._last = (inc, bnd, p.elapsed)
-            print(f"hflopt: {text}", file=sys.stderr, flush=True)
+        with self._lock:
+            self._text = text
+            now = time.monotonic()
+            if (inc, bnd) != self._last or now - self._printed >= self.LOG_SECONDS:
+                self._last = (inc, bnd)
+                self._emit(f"{text}  {p.elapsed:.0f} s", now)
 
     def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
         if self._status is not None:
             self._status.__exit__(*exc)
 
 
 # -------------------------------------------------------------------- commands
+_SOLVE_EXAMPLES = """\
+examples:
+  hflopt solve instances/random-10x100.hflopt.json
+  hflopt solve city.json --time-limit 60 --gap 1% -o result.json
+  hflopt solve city.json -o assignment.csv          one row per device: its aggregator
+  hflopt solve city.json --method greedy --plot map.png
+  hflopt solve big.json --method lagrangian --time-limit 120 --progress 2> progress.log
+  hflopt solve city.json --uncapacitated            the capacity-unaware baseline
+  hflopt solve city.json --solver cbc               any Pyomo solver that is installed
+"""
+
+
 @command
 def _add_solve(sub: Any) -> None:
-    from hflopt.model import VARIANTS
-    from hflopt.solvers import METHODS
-
     p = sub.add_parser("solve", help="solve an instance file",
-                       description="Solve an HFLOP instance and print a summary.")
+                       description="Solve an HFLOP instance and print a summary.",
+                       epilog=_SOLVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", help="instance file (or folder of CSV tables)")
-    p.add_argument("--method", "-m", default="auto", choices=sorted(METHODS),
-                   help="solution method (default: auto = heuristic + bound, exact when it fits)")
+    p.add_argument("--method", "-m", default="auto", choices=_LazyChoices(_method_choices), metavar="METHOD",
+                   help="solution method: %(choices)s (default: auto = heuristic + bound, exact when it fits)")
     p.add_argument("--time-limit", "-t", type=_positive_float, metavar="S",
                    help="stop after S seconds with the best solution found")
-    p.add_argument("--gap", type=_nonneg_float, default=0.0, metavar="G",
-                   help="relative MIP gap to stop at (default 0: prove optimality)")
+    p.add_argument("--gap", type=_gap, default=0.0, metavar="G",
+                   help="relative gap to stop at: a fraction (0.01) or a percentage (1%%) "
+                        "(default 0: prove optimality)")
     p.add_argument("--solver", default="highs", metavar="NAME",
                    help="Pyomo solver for exact methods (default highs; e.g. cbc, glpk, gurobi)")
-    p.add_argument("--variant", choices=VARIANTS, default="strong",
-                   help="linking constraints of the MILP (default strong)")
+    p.add_argument("--variant", choices=_LazyChoices(_variant_choices), default="strong", metavar="VARIANT",
+                   help="linking constraints of the MILP: %(choices)s (default strong)")
     p.add_argument("--uncapacitated", action="store_true",
                    help="ignore host capacities (capacity-unaware baseline)")
     p.add_argument("--threads", type=int, metavar="N", help="solver threads")
@@ -211,13 +323,18 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="one tuning parameter of the method, e.g. core_search=false or "
                         "exact.warm_lp=false for auto (repeatable; after --params)")
-    p.add_argument("-o", "--output", metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("-o", "--output", metavar="OUT.json|OUT.csv",
+                   help="write the result: .json the whole result, .csv one row per device "
+                        "(device, host, workload, link_cost)")
     p.add_argument("--plot", metavar="OUT.png", help="draw the solution map to an image file")
     p.add_argument("--format", "-f", help="input format (native, authors, csv, sscflp, ...)")
+    p.add_argument("--all-hosts", action="store_true",
+                   help="list every open host in the summary (default: the first 20)")
     p.add_argument("--verbose", "-v", action="store_true", help="stream the solver log")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show incumbent/bound/gap while solving (default: when stderr is a terminal)")
+                   help="show incumbent/bound/gap while solving (default: when stderr is a terminal; "
+                        "into a log or pipe: a line on every change, at least every 10 s)")
     cli_evaluate.add_solve_arguments(p)
     _add_input_args(p)
     p.set_defaults(handler=_cmd_solve)
@@ -269,9 +386,14 @@ def _method_params(args: argparse.Namespace, method: Any) -> Any:
     return params
 
 
+#: most open hosts listed in the summary without --all-hosts
+_HOST_ROWS = 20
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
-    output = _output(args.output)
+    output = _result_output(args.output)
     plot = _plot_output(args.plot)
+    _check_solver(args.solver)
     instance = _load(args, args.file)
     limited, scenario, eval_params = cli_evaluate.latency_instance(args, instance)
     options = _solve_options(args)
@@ -281,11 +403,50 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(f"instance      {instance.name or args.file}  ({instance.n_hosts} hosts, "
               f"{instance.n_devices} devices, {instance.n_links} links, "
               f"T = {instance.min_participants}, l = {instance.rounds_ratio:g})")
-        print(result.summary(), flush=True)
+        print(result.summary(max_hosts=None if args.all_hosts else _HOST_ROWS), flush=True)
+        if result.solution is not None and not args.all_hosts and result.solution.open_hosts().size > _HOST_ROWS:
+            print("(--all-hosts lists every open host)")
         if evaluation is not None:
             print(evaluation.text(), flush=True)
     _write_solve_outputs(args, instance, result, output, plot, evaluation)
     return _STATUS_EXIT[result.status.value]
+
+
+def _check_solver(solver: str) -> None:
+    """A Pyomo solver that is not installed: exit 2 before any work, in command-line words."""
+    if solver in ("highs", "appsi_highs"):
+        return
+    from hflopt.solvers.pyomo_exact import solver_available
+
+    if not solver_available(solver):
+        raise UsageError(f"--solver {solver}: not installed or not found by Pyomo (HiGHS comes with "
+                         "hflopt: leave --solver out, or give --solver highs)")
+
+
+#: result files: the whole result as JSON, or one row per device as CSV
+_RESULT_SUFFIXES = {".json": "json", "": "json", ".csv": "csv"}
+
+
+def _result_output(path: str | None) -> Any:
+    """Check ``-o`` before any work: JSON (``.json``, no extension, a pipe) or CSV (``.csv``)."""
+    target = _output(path)
+    if target is None or target.kind == "stream":
+        return target
+    from hflopt.io._files import uncompressed
+
+    suffix = uncompressed(Path(target.shown)).suffix.lower()
+    if suffix not in _RESULT_SUFFIXES:
+        raise InstanceError("result files are .json (the whole result) or .csv (one row per device: "
+                            "device, host, workload, link_cost)", field="output", value=target.shown)
+    return target
+
+
+def _result_kind(target: Any) -> str:
+    from hflopt.io._files import uncompressed
+
+    if target.kind == "stream":
+        return "json"
+    return _RESULT_SUFFIXES[uncompressed(Path(target.shown)).suffix.lower()]
 
 
 def _run_solve(args: argparse.Namespace, instance: Any, options: dict[str, Any]) -> Any:
@@ -306,18 +467,46 @@ def _write_solve_outputs(args: argparse.Namespace, instance: Any, result: Any, o
     from hflopt.io._common import dumps_json, write_text_atomic
 
     if output is not None:
-        data = result.to_dict()
-        if evaluation is not None:
-            data["evaluation"] = evaluation.to_dict()
-        write_text_atomic(output, dumps_json(data))
+        if _result_kind(output) == "csv":
+            text = _assignment_csv(instance, result)
+            what = "assignment table"
+        else:
+            data = result.to_dict()
+            if evaluation is not None:
+                data["evaluation"] = evaluation.to_dict()
+            text = dumps_json(data)
+            what = "result"
+        write_text_atomic(output, text)
         if not args.quiet:
-            print(f"\nresult written to {args.output}")
+            print(f"\n{what} written to {args.output}")
     if plot is not None and result.solution is not None:
         from hflopt.plotting import save_solution_map
 
         save_solution_map(instance, result.solution, plot.shown, title=instance.name)
         if not args.quiet:
             print(f"solution map written to {args.plot}")
+
+
+def _assignment_csv(instance: Any, result: Any) -> str:
+    """One row per device: device, host (empty: not participating), workload, link_cost.
+
+    Without a solution, the header alone.
+    """
+    import csv
+    import io
+
+    from hflopt.io._common import num
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["device", "host", "workload", "link_cost"])
+    if result.solution is not None:
+        host_of = result.solution.host_of.tolist()
+        links = result.solution.link_indices(instance).tolist()
+        for i, (j, k) in enumerate(zip(host_of, links, strict=True)):
+            writer.writerow([instance.device_ids[i], instance.host_ids[j] if j >= 0 else "",
+                             num(instance.workload[i]), num(instance.link_cost[k]) if k >= 0 else ""])
+    return buf.getvalue()
 
 
 def _plot_output(path: str | None) -> Any:
@@ -334,7 +523,10 @@ def _plot_output(path: str | None) -> Any:
 @command
 def _add_info(sub: Any) -> None:
     p = sub.add_parser("info", help="sizes, totals and tightness of an instance",
-                       description="Describe an instance: sizes, totals, capacity tightness.")
+                       description="Describe an instance: sizes, totals, capacity tightness.",
+                       epilog="examples:\n  hflopt info instances/random-10x100.hflopt.json\n"
+                              "  hflopt info p1 --json            an SSCFLP file, as JSON",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file")
     p.add_argument("--format", "-f", help="input format")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -379,7 +571,11 @@ def _add_convert(sub: Any) -> None:
     p = sub.add_parser("convert", help="convert an instance between formats",
                        description="Read an instance in one format and write it in another. "
                        "The output format comes from --to or the extension (.json -> native; "
-                       "no extension -> csv folder; .txt/.dat -> sscflp).")
+                       "no extension -> csv folder; .txt/.dat -> sscflp).",
+                       epilog="examples:\n  hflopt convert instances/random-5x40.json tables/     "
+                              "to a folder of CSV tables\n  hflopt convert tables/ city.json.gz            "
+                              "          to compressed native JSON",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--format", "--from", "-f", dest="format", help="input format")
@@ -447,16 +643,30 @@ def _add_common_model_args(p: argparse.ArgumentParser) -> None:
                    help="local rounds per global round l (default 1)")
 
 
-def _add_geometric_args(p: argparse.ArgumentParser, *, clustered: bool) -> None:
-    from hflopt.generators import LAYOUTS, WORKLOAD_DISTRIBUTIONS
+def _generator_choices(name: str) -> _LazyChoices:
+    """A tuple of :mod:`hflopt.generators` as lazy choices (that module loads numpy)."""
 
+    def load() -> Sequence[str]:
+        from hflopt import generators
+
+        return getattr(generators, name)
+
+    return _LazyChoices(load)
+
+
+#: what ``generate metr-la --workload`` takes besides a column or a number (as in
+#: generators.WORKLOAD_DISTRIBUTIONS; spelled out so that the parser loads no numpy)
+_WORKLOAD_HELP = "constant, uniform, lognormal, a column of the CSV, or one number"
+
+
+def _add_geometric_args(p: argparse.ArgumentParser, *, clustered: bool) -> None:
     p.add_argument("--hosts", "-e", type=int, required=True, metavar="M", help="number of hosts")
     p.add_argument("--devices", "-d", type=int, required=True, metavar="N", help="number of devices")
     p.add_argument("--region", type=float, nargs=2, default=(100.0, 100.0), metavar=("W", "H"),
                    help="width and height of the region in km (default 100 100)")
     if not clustered:
-        p.add_argument("--layout", choices=LAYOUTS, default="uniform",
-                       help="uniform points, or Gaussian clusters (default uniform)")
+        p.add_argument("--layout", choices=_generator_choices("LAYOUTS"), default="uniform", metavar="LAYOUT",
+                       help="%(choices)s: uniform points, or Gaussian clusters (default uniform)")
     p.add_argument("--clusters", type=int, default=5, metavar="C", help="number of clusters (default 5)")
     p.add_argument("--cluster-std", type=float, default=None, metavar="KM",
                    help="standard deviation of a cluster per axis (default 5%% of the region's "
@@ -469,8 +679,8 @@ def _add_geometric_args(p: argparse.ArgumentParser, *, clustered: bool) -> None:
                    help="mean host-cloud cost C_e (default 100)")
     p.add_argument("--cloud-cv", type=float, default=0.0, metavar="CV",
                    help="coefficient of variation of C_e (uniform; default 0 = all equal)")
-    p.add_argument("--workload", choices=WORKLOAD_DISTRIBUTIONS, default="uniform",
-                   help="workload distribution (default uniform)")
+    p.add_argument("--workload", choices=_generator_choices("WORKLOAD_DISTRIBUTIONS"), default="uniform",
+                   metavar="DIST", help="workload distribution: %(choices)s (default uniform)")
     p.add_argument("--workload-mean", type=float, default=10.0, metavar="X", help="mean workload (default 10)")
     p.add_argument("--workload-cv", type=float, default=0.5, metavar="CV",
                    help="coefficient of variation of workloads (default 0.5)")
@@ -495,6 +705,13 @@ def _add_generate(sub: Any) -> None:
         "region, costs from distances), graph (a GraphML/GML/edge-list network, shortest-path "
         "costs), metr-la (sensor locations, k-means edge sites) and metr-la-study (the paper's "
         "20-sensor, 4-cluster study). Same seed and parameters give a byte-identical file.",
+        epilog="examples:\n"
+        "  hflopt generate random -e 10 -d 100 -p 0.7 -l 4 -s 1 -o random.json\n"
+        "  hflopt generate clustered --hosts 8 --devices 150 --clusters 4 -k 4 -s 1 -o city.json "
+        "--plot city.png\n"
+        "  hflopt generate graph instances/grid-8x8.graphml -k 3 -o grid.json\n"
+        "  hflopt generate metr-la-study clusters.dat --locations graph_sensor_locations.csv -o study.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     kinds = p.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
@@ -561,8 +778,6 @@ def _add_generate(sub: Any) -> None:
     _add_output_args(gr, seed=False)
     gr.set_defaults(handler=_cmd_generate)
 
-    from hflopt.generators import WORKLOAD_DISTRIBUTIONS
-
     ml = kinds.add_parser(
         "metr-la", help="sensors from a locations CSV as devices, k-means edge sites as hosts",
         description="Sensors (e.g. METR-LA's graph_sensor_locations.csv: sensor_id, latitude, "
@@ -581,7 +796,7 @@ def _add_generate(sub: Any) -> None:
     ml.add_argument("--tightness", type=float, default=1.5, metavar="X",
                     help="total capacity / total workload when --capacities is not given (default 1.5)")
     ml.add_argument("--workload", default="uniform", metavar="DIST|COLUMN|X",
-                    help=f"{', '.join(WORKLOAD_DISTRIBUTIONS)}, a column of the CSV, or one number")
+                    help=_WORKLOAD_HELP)
     ml.add_argument("--workload-mean", type=float, default=10.0, metavar="X", help="(default 10)")
     ml.add_argument("--workload-cv", type=float, default=0.5, metavar="CV", help="(default 0.5)")
     ml.add_argument("-k", "--links-per-device", dest="k", type=int, metavar="K",
@@ -765,20 +980,50 @@ def _write_scenario(instance: Any, path: str, seed: Any) -> None:
     print(f"latency scenario written to {path} ({coordinates})")
 
 
-_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce]
+_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce, cli_bench.add_bench, cli_bench.add_bench_plot]
 
 
 # ------------------------------------------------------------------------ main
+_EXAMPLES = """\
+examples:
+  hflopt generate clustered --hosts 8 --devices 150 --clusters 4 -k 4 -s 1 -o city.json
+  hflopt info city.json
+  hflopt solve city.json --time-limit 60 -o result.json --plot city.png
+  hflopt evaluate city.json result.json --slo 20ms
+  hflopt bench city.json 'random:M=10,N=200,seeds=1-3' --methods exact,greedy -o runs.csv
+  hflopt COMMAND --help                      options and examples of one command
+
+exit status: 0 solution found, 1 solver failure, 2 bad input or usage,
+3 proven infeasible, 4 no solution within the time limit, 130 interrupted.
+"""
+
+
+def _version_text() -> str:
+    from hflopt import __version__
+
+    return f"hflopt {__version__}"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        print(_version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hflopt",
-        description="Inference load-aware orchestration for hierarchical federated learning.",
-        epilog="Exit status: 0 solution found, 1 solver failure, 2 bad input or usage, "
-        "3 proven infeasible, 4 no solution within the time limit.",
+        description="Inference load-aware orchestration for hierarchical federated learning: "
+        "which edge hosts run an aggregator and which device reports to which.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from hflopt import __version__
-
-    parser.add_argument("--version", action="version", version=f"hflopt {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument("--log-level", choices=_LOG_LEVELS, default="warning", type=str.lower,
                         help="messages from the library shown on stderr (default: warning; info says what "
@@ -792,9 +1037,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hflopt`` console script."""
+    argv = cli_bench.rewrite(sys.argv[1:] if argv is None else argv)  # bench plot -> bench-plot
     try:
+        if _asks_version(argv):  # before the parser: no module beyond the standard library
+            print(_version_text())
+            return EXIT_OK
         args = build_parser().parse_args(argv)
-    except KeyboardInterrupt:  # Ctrl-C while the solver modules load
+        if not _preload(args.command):
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:  # Ctrl-C while the modules load
         _err("interrupted")
         return 130
     previous_hook = warnings.showwarning
@@ -828,6 +1079,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         warnings.showwarning = previous_hook
         restore_logging()
+
+
+#: modules each command needs, imported before it runs (see :func:`_preload`)
+_PRELOAD = {
+    "solve": ("hflopt.io", "hflopt.solvers"),
+    "info": ("hflopt.io", "hflopt.solvers"),
+    "convert": ("hflopt.io",),
+    "generate": ("hflopt.generators", "hflopt.io"),
+    "evaluate": ("hflopt.io", "hflopt.evaluate"),
+    "reproduce": ("hflopt.io", "hflopt.reproduce"),
+    "bench": ("hflopt.bench.core", "hflopt.io", "pandas"),
+    "bench-plot": ("hflopt.bench.plots", "pandas"),
+}
+
+
+def _preload(command: str) -> bool:
+    """Import the modules ``command`` needs with Ctrl-C held back; False if it was pressed.
+
+    A Ctrl-C in the middle of a C extension's import (numpy's) does not
+    arrive as KeyboardInterrupt but as a misleading ImportError. Here it
+    only sets a flag, the imports finish, and the caller reports
+    "interrupted". Outside the main thread the imports simply run.
+    """
+    import importlib
+    import signal
+
+    modules = _PRELOAD.get(command, ("numpy",))
+    pressed: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    except ValueError:  # not the main thread: no signal handling here
+        previous = None
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return not pressed
+
+
+def _asks_version(argv: list[str]) -> bool:
+    """True when ``--version`` comes before any command (``hflopt [--debug] --version``)."""
+    for token in argv:
+        if token == "--version":
+            return True
+        if not token.startswith("-"):
+            return False
+    return False
 
 
 def _run(args: argparse.Namespace) -> int:

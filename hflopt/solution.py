@@ -330,9 +330,17 @@ class Result:
         out["stats"] = {k: v for k, v in self.stats.items() if _jsonable(v)}
         return out
 
-    def summary(self) -> str:
-        """A short human-readable report."""
+    def summary(self, max_hosts: int | None = 20) -> str:
+        """A short human-readable report.
+
+        Parameters
+        ----------
+        max_hosts:
+            Open hosts listed in the load table (None: all of them).
+        """
         lines = [f"status        {self.status.value}" + (f"  ({self.message})" if self.message else "")]
+        if self.stats.get("uncapacitated"):
+            lines.append("capacities    IGNORED (uncapacitated): loads above 100% are allowed, not errors")
         if self.objective is not None:
             lines.append(f"objective     {self.objective:.10g}")
         if self.bound is not None and math.isfinite(self.bound):
@@ -353,7 +361,7 @@ class Result:
                      f"solve {self.solve_seconds:.3f} s)")
         if inst is not None and sol is not None:
             hosts = sol.edge_hosts(inst)
-            shown = hosts[:20]
+            shown = hosts if max_hosts is None else hosts[:max(0, max_hosts)]
             if shown:
                 width = max(4, *(len(str(h["id"])) for h in shown))
                 lines.append("")

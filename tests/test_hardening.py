@@ -399,7 +399,7 @@ def test_ctrl_c_while_the_solvers_load_is_one_line(monkeypatch, capsys):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", interrupted_parser)
-    assert cli.main(["--version"]) == 130
+    assert cli.main(["solve", "instance.json"]) == 130
     assert one_error_line(capsys.readouterr().err) == "hflopt: interrupted"
 
 

@@ -151,20 +151,51 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "sscflp"
     if not stripped:
         raise FormatError("is empty", source=source)
+    hint = _hint(p, head)
     raise FormatError(
-        "unrecognised file format; give one with --format "
-        f"({', '.join(sorted(FORMATS))})",
+        f"unrecognised file format: {hint}" if hint else
+        f"unrecognised file format; give one with --format ({', '.join(sorted(FORMATS))})",
         source=source,
     )
+
+
+def _hint(path: Path, head: bytes) -> str | None:
+    """What a file hflopt cannot read as an instance looks like, and the command that reads it."""
+    import re
+
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    first = text.splitlines()[0].lower() if text.strip() else ""
+    name = uncompressed(path).name.lower()
+    if name in (*csv_tables.TABLES, csv_tables.PARAMS):
+        return (f"{name} is one table of a CSV instance; give the folder that holds hosts.csv, "
+                "devices.csv and links.csv")
+    if re.search(r"POINT\s*\(", text) or re.match(r"\s*\d+\s+\d+\s+-?\d+\.\d+\s+-?\d+\.\d+\s", text):
+        return (f"it looks like a METR-LA sensor subset such as the study's clusters.dat; build the "
+                f"study instance with: hflopt generate metr-la-study {path} -o study.json")
+    if "latitude" in first and "longitude" in first:
+        return (f"it looks like a sensor locations CSV (METR-LA's graph_sensor_locations.csv); build an "
+                f"instance with: hflopt generate metr-la {path} --sites 10 -o city.json")
+    return None
+
+
+#: JSON files hflopt writes that are not instances, and what reads them
+_JSON_HINTS = {
+    "hflopt-result": "a result of hflopt solve, not an instance (evaluate it with: hflopt evaluate "
+                     "INSTANCE RESULT.json)",
+    "hflopt-scenario": "a latency scenario, not an instance (use it with: hflopt evaluate INSTANCE "
+                       "RESULT.json --scenario FILE)",
+}
 
 
 def _json_kind(obj: Any, source: str) -> str:
     if native.sniff(obj):
         return "native"
     if isinstance(obj, dict) and obj.get("format") not in (None, native.FORMAT_TAG):
+        tag = obj.get("format")
+        hint = _JSON_HINTS.get(tag) if isinstance(tag, str) else None
         raise FormatError(
-            f"unknown JSON format tag (expected {native.FORMAT_TAG!r})",
-            field="format", value=obj.get("format"), source=source,
+            hint or f"unknown JSON format tag (expected {native.FORMAT_TAG!r})",
+            field="format", value=tag, source=source,
         )
     if isinstance(obj, dict) and any(k in obj for k in ("device_costs", "capacities", "edge_costs")):
         return "authors"

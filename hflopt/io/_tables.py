@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hflopt.errors import InstanceError
 
+if TYPE_CHECKING:  # pandas loads on first use: `hflopt info` and `--help` stay fast
+    import pandas as pd
 
-def _ids(values: Any) -> pd.Index:
-    return pd.Index([str(v) for v in values], dtype=object)
+
+#: up to this many links, ids are matched with a dict and pandas is not imported (small
+#: files load fast: `hflopt info`); beyond it pandas' hash tables are faster
+_DICT_MAX_LINKS = 200_000
+
+
+def _ids(values: Any) -> list[str]:
+    return [str(v) for v in values]
 
 
 def _column(frame: pd.DataFrame, names: tuple[str, ...], table: str) -> pd.Series:
@@ -25,6 +32,8 @@ def _column(frame: pd.DataFrame, names: tuple[str, ...], table: str) -> pd.Serie
 
 
 def _numbers(series: pd.Series, field: str) -> np.ndarray:
+    import pandas as pd
+
     values = pd.to_numeric(series, errors="coerce")
     bad = values.isna() & ~_is_nan_text(series)
     if bad.any():
@@ -37,12 +46,29 @@ def _is_nan_text(series: pd.Series) -> pd.Series:
     return series.astype(str).str.strip().str.lower().isin({"nan", "inf", "-inf", "infinity"})
 
 
-def _positions(index: pd.Index, ids: Any, field: str, kind: str) -> np.ndarray:
-    keys = _ids(ids)
-    pos = index.get_indexer(keys)
+def _check_unique(keys: list[str], field: str) -> None:
+    if len(set(keys)) == len(keys):
+        return
+    seen: set[str] = set()
+    for k, key in enumerate(keys):
+        if key in seen:
+            raise InstanceError("duplicate id", field=f"{field}[{k}]", value=key)
+        seen.add(key)
+
+
+def _positions(keys: list[str], ids: Any, field: str, kind: str) -> np.ndarray:
+    """Position in ``keys`` of every id in ``ids``; an InstanceError naming the first unknown one."""
+    wanted = _ids(ids)
+    if len(wanted) <= _DICT_MAX_LINKS:
+        index = {key: k for k, key in enumerate(keys)}
+        pos = np.fromiter((index.get(v, -1) for v in wanted), dtype=np.intp, count=len(wanted))
+    else:
+        import pandas as pd
+
+        pos = pd.Index(keys, dtype=object).get_indexer(pd.Index(wanted, dtype=object))
     if (pos < 0).any():
         k = int(np.flatnonzero(pos < 0)[0])
-        raise InstanceError(f"unknown {kind} id", field=f"{field}[{k}]", value=keys[k])
+        raise InstanceError(f"unknown {kind} id", field=f"{field}[{k}]", value=wanted[k])
     return pos
 
 
@@ -70,11 +96,8 @@ def instance_from_columns(
     names.update(fields or {})
     hosts = _ids(host_ids)
     devices = _ids(device_ids)
-    for index, field in ((hosts, names["host_ids"]), (devices, names["device_ids"])):
-        dup = index.duplicated()
-        if dup.any():
-            k = int(np.flatnonzero(dup)[0])
-            raise InstanceError("duplicate id", field=f"{field}[{k}]", value=index[k])
+    _check_unique(hosts, names["host_ids"])
+    _check_unique(devices, names["device_ids"])
     ldev = _positions(devices, link_device, names["link_device"], "device")
     lhost = _positions(hosts, link_host, names["link_host"], "host")
     return cls(
@@ -84,8 +107,8 @@ def instance_from_columns(
         ldev,
         lhost,
         link_cost,
-        host_ids=list(hosts),
-        device_ids=list(devices),
+        host_ids=hosts,
+        device_ids=devices,
         **kwargs,
     )
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
 from hflopt.io._common import num, read_bytes, table_folder
 from hflopt.io._tables import instance_from_frames
+
+if TYPE_CHECKING:  # pandas loads when a table is read or written: `import hflopt.io` stays fast
+    import pandas as pd
 
 TABLES = ("hosts.csv", "devices.csv", "links.csv")
 PARAMS = "params.csv"
@@ -33,6 +35,8 @@ def sniff(path: Path) -> bool:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     source = str(path)
     if not path.is_file():
         raise InstanceError("file is missing", source=source)
@@ -82,6 +86,8 @@ def _param(raw: dict[str, str], key: str, kind: type, source: str, default: Any 
 
 
 def read(path: Path, source: str) -> Instance:
+    import pandas as pd
+
     if not path.is_dir():
         raise InstanceError("is not a folder with hosts.csv, devices.csv and links.csv", source=source)
     frames = {table: _read_table(path / table) for table in TABLES}
@@ -158,6 +164,8 @@ def _row_label(field: str) -> str:
 
 
 def write(instance: Instance, path: Path) -> None:
+    import pandas as pd
+
     dev_ids = np.array(instance.device_ids, dtype=object)
     host_ids = np.array(instance.host_ids, dtype=object)
     hosts = pd.DataFrame({"id": host_ids, "capacity": instance.capacity, "cloud_cost": instance.edge_cost})
