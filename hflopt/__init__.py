@@ -41,6 +41,13 @@ _EXPORTS = {
     "Progress": "hflopt.solvers",
     "method_names": "hflopt.solvers",
     "solve": "hflopt.solvers",
+    "AutoParams": "hflopt.solvers",
+    "CoreSearchParams": "hflopt.solvers",
+    "ExactParams": "hflopt.solvers",
+    "LagrangianParams": "hflopt.solvers",
+    "LocalSearchParams": "hflopt.solvers",
+    "SparseParams": "hflopt.solvers",
+    "load_params": "hflopt.solvers",
 }
 _ALIASES = {"load": ("hflopt.io", "load_instance"), "save": ("hflopt.io", "save_instance")}
 #: submodules reachable as attributes (``hflopt.generators.draw_workloads``), imported on first use
@@ -78,10 +85,15 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AutoParams",
+    "CoreSearchParams",
+    "ExactParams",
     "FormatError",
     "HfloptError",
     "Instance",
     "InstanceError",
+    "LagrangianParams",
+    "LocalSearchParams",
     "OutputError",
     "Progress",
     "Result",
@@ -90,6 +102,7 @@ __all__ = [
     "SolverError",
     "SolverFailure",
     "SolverNotAvailableError",
+    "SparseParams",
     "Status",
     "__version__",
     "clustered_instance",
@@ -100,6 +113,7 @@ __all__ = [
     "instance_from_points",
     "load",
     "load_instance",
+    "load_params",
     "method_names",
     "random_instance",
     "read_graph",

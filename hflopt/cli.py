@@ -374,12 +374,12 @@ def _solve_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _method_params(args: argparse.Namespace, method: Any) -> Any:
     """The method's parameters: from ``--params FILE`` (its table), then ``--param KEY=VALUE``."""
-    from hflopt.solvers import METHODS, load_params
+    from hflopt.solvers import load_params
     from hflopt.solvers.params import params_from_strings
 
     params = method.params()
     if args.params:
-        tables = load_params(args.params, {name: m.params for name, m in METHODS.items()})
+        tables = load_params(args.params)
         params = tables.get(method.name, params)
     if args.param:
         params = params_from_strings(method.params, args.param, base=params)
@@ -715,7 +715,16 @@ def _add_generate(sub: Any) -> None:
     )
     kinds = p.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
+    _add_generate_random(kinds)
+    _add_generate_geometric(kinds)
+    _add_generate_clustered(kinds)
+    _add_generate_graph(kinds)
+    _add_generate_metrla(kinds)
+    _add_generate_study(kinds)
 
+
+def _add_generate_random(kinds: Any) -> None:
+    """``hflopt generate`` from the authors' random generator."""
     r = kinds.add_parser("random", help="the authors' random generator (uniform integers)",
                          description="The LCN 2024 authors' generator; their flag letters work.")
     r.add_argument("-e", "--hosts", type=int, required=True, metavar="M", help="number of hosts")
@@ -737,16 +746,25 @@ def _add_generate(sub: Any) -> None:
     _add_output_args(r)
     r.set_defaults(handler=_cmd_generate)
 
+
+def _add_generate_geometric(kinds: Any) -> None:
+    """``hflopt generate`` from points in a region."""
     g = kinds.add_parser("geometric", help="hosts and devices in a 2-D region, costs from distances")
     _add_geometric_args(g, clustered=False)
     _add_output_args(g)
     g.set_defaults(handler=_cmd_generate)
 
+
+def _add_generate_clustered(kinds: Any) -> None:
+    """``hflopt generate`` from points in Gaussian clusters."""
     c = kinds.add_parser("clustered", help="geometric, with devices and hosts in Gaussian clusters")
     _add_geometric_args(c, clustered=True)
     _add_output_args(c)
     c.set_defaults(handler=_cmd_generate)
 
+
+def _add_generate_graph(kinds: Any) -> None:
+    """``hflopt generate`` from a network graph file."""
     gr = kinds.add_parser(
         "graph", help="a network graph file (GraphML, GML, edge list); shortest-path costs",
         description="Costs are shortest-path lengths in the graph. Hosts and devices come from "
@@ -778,6 +796,9 @@ def _add_generate(sub: Any) -> None:
     _add_output_args(gr, seed=False)
     gr.set_defaults(handler=_cmd_generate)
 
+
+def _add_generate_metrla(kinds: Any) -> None:
+    """``hflopt generate`` from sensor locations with k-means sites."""
     ml = kinds.add_parser(
         "metr-la", help="sensors from a locations CSV as devices, k-means edge sites as hosts",
         description="Sensors (e.g. METR-LA's graph_sensor_locations.csv: sensor_id, latitude, "
@@ -806,6 +827,9 @@ def _add_generate(sub: Any) -> None:
     _add_output_args(ml)
     ml.set_defaults(handler=_cmd_generate)
 
+
+def _add_generate_study(kinds: Any) -> None:
+    """``hflopt generate`` from the paper's METR-LA study."""
     st = kinds.add_parser(
         "metr-la-study", help="the paper's 20-sensor, 4-cluster METR-LA study",
         description="Rebuild the LCN 2024 METR-LA study from its sensor subset file "
@@ -1010,7 +1034,7 @@ class _VersionAction(argparse.Action):
     def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
-    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+    def __call__(self, parser: Any, *_args: Any) -> None:
         print(_version_text())
         parser.exit()
 
@@ -1108,7 +1132,7 @@ def _preload(command: str) -> bool:
     modules = _PRELOAD.get(command, ("numpy",))
     pressed: list[int] = []
     try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+        previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
     except ValueError:  # not the main thread: no signal handling here
         previous = None
     try:

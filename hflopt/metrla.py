@@ -384,17 +384,13 @@ def sensor_instance(
     Parameters
     ----------
     locations:
-        Path of a sensor-locations CSV, or a DataFrame from
-        :func:`read_sensor_locations`.
+        Path of a sensor-locations CSV, or a DataFrame from :func:`read_sensor_locations`.
     sites:
-        M, the number of edge sites, placed at the centres of a seeded
-        k-means clustering of the sensors.
+        M, the number of edge sites, placed at the centres of a seeded k-means clustering of the sensors.
     sensors:
-        Optional subset: a list of sensor ids, or the path of a subset file
-        (:func:`read_sensor_subset`).
+        Optional subset: a list of sensor ids, or the path of a subset file (:func:`read_sensor_subset`).
     cluster_by:
-        ``"position"`` (2-D, locally projected km) or ``"longitude"``
-        (east-west only, the paper's procedure).
+        ``"position"`` (2-D, locally projected km) or ``"longitude"`` (east-west only, the paper's procedure).
     link_costs:
         ``"distance"``: ``cost_per_km * great-circle km + hop_cost``;
         ``"lan"``: ``lan_costs[0]`` to the sensor's own site, ``lan_costs[1]``
@@ -420,28 +416,18 @@ def sensor_instance(
     """
     frame = _subset(_frame(locations), sensors)
     n = len(frame)
-    m = _check_int("sites", sites, 1)
-    seed = _check_int("seed", seed, 0)
-    if link_costs not in ("distance", "lan"):
-        raise InstanceError("must be 'distance' or 'lan'", field="link_costs", value=link_costs)
+    m, seed = _check_sensor_args(sites, seed, link_costs)
     lonlat = frame[["longitude", "latitude"]].to_numpy(dtype=np.float64)
     site_xy, labels = _cluster_lonlat(lonlat, m, seed, cluster_by)
     rng_work, rng_cap = _streams(seed, 2)
     work = _workloads(workload, frame, rng_work, workload_mean, workload_cv, decimals)
     cap = _site_capacities(capacities, m, float(work.sum()), tightness, rng_cap, decimals)
-    meta = {
-        "generator": "metr-la",
-        "seed": seed,
-        "sites": m,
-        "cluster_by": cluster_by,
-        "link_costs": link_costs,
-        "site_of_sensor": labels.tolist(),
-    }
+    meta = {"generator": "metr-la", "seed": seed, "sites": m, "cluster_by": cluster_by, "link_costs": link_costs,
+            "site_of_sensor": labels.tolist()}
     kwargs = _instance_kwargs(participation, rounds, "site", m, frame, name or f"metr-la-{m}x{n}")
     if link_costs == "lan":
-        own, other = (_check_float("lan_costs", v, 0.0) for v in lan_costs)
-        dev, host, cost = _lan_links(labels, m, own, other)
         meta["coordinates"] = "lonlat"
+        dev, host, cost = _lan_links(labels, m, *(_check_float("lan_costs", v, 0.0) for v in lan_costs))
         return Instance(cap, np.full(m, _check_float("cloud_cost", cloud_cost, 0.0)), work, dev, host, cost,
                         host_xy=site_xy, device_xy=lonlat, metadata=meta, **kwargs)
     meta.update({"cost_per_km": float(cost_per_km), "hop_cost": float(hop_cost)})
@@ -449,6 +435,13 @@ def sensor_instance(
         site_xy, lonlat, capacity=cap, workload=work, cloud_cost=cloud_cost, cost_per_km=cost_per_km,
         hop_cost=hop_cost, k=k, metric="great-circle", decimals=decimals, metadata=meta, **kwargs,
     )
+
+
+def _check_sensor_args(sites: Any, seed: Any, link_costs: str) -> tuple[int, int]:
+    """The checked site count and seed; ``link_costs`` must be ``distance`` or ``lan``."""
+    if link_costs not in ("distance", "lan"):
+        raise InstanceError("must be 'distance' or 'lan'", field="link_costs", value=link_costs)
+    return _check_int("sites", sites, 1), _check_int("seed", seed, 0)
 
 
 def _site_capacities(capacities: Sequence[float] | None, m: int, total_work: float, tightness: float,

@@ -266,6 +266,21 @@ def test_plots_take_an_axes_and_the_cli_writes_three_images(cli_run, tmp_path, c
     assert np.all([p.stat().st_size > 1000 for p in (tmp_path / "figs").iterdir()])
 
 
+def test_plots_of_a_table_where_every_run_failed(tmp_path):
+    """Log scales on empty axes fail at draw time in matplotlib: the plots say "no run to show" instead."""
+    pytest.importorskip("matplotlib")
+    rows = [{"instance": f"i{k}", "method": m, "repeat": 0, "status": "error", "hosts": 5, "devices": 10,
+             "links": 50, "message": "ValueError: nope"} for k in range(2) for m in ("exact", "heur")]
+    paths = bench.save_plots(bench.results_frame(rows), tmp_path / "figs")
+    assert [p.name for p in paths] == ["gap-vs-time.png", "runtime-vs-size.png", "performance-profile.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    bench.plot_gap_vs_time(bench.results_frame(rows), ax=ax)
+    assert ax.get_xscale() == "linear" and any("no run to show" in t.get_text() for t in ax.texts)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_kills_the_runs_and_exits_130(tmp_path):
     import os

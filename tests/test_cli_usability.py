@@ -33,19 +33,20 @@ def small(tmp_path, tiny):
 
 # ------------------------------------------------------------------ progress
 def _slow_method(reports):
-    """A method that reports once, then stays silent (as HiGHS's presolve does), then returns."""
+    """A registered method that reports once, then stays silent (as HiGHS's presolve does), then returns."""
+    from hflopt.solvers import Method
 
-    def method(instance, *, time_limit=None, gap=0.0, seed=None, progress=None):
+    def run(instance, options, params):
         from hflopt.solvers import Progress
 
-        if progress is not None:
+        if options.progress is not None:
             for elapsed, inc, bound in reports:
-                progress(Progress(elapsed, inc, bound, "fake"))
+                options.progress(Progress(elapsed, inc, bound, "fake"))
         time.sleep(1.3)
         sol = hflopt.Solution([0, 1, 2, 1, -1, 2])
         return Result(Status.FEASIBLE, sol, sol.cost(instance), None, "fake", instance=instance)
 
-    return method
+    return Method("greedy", run, "a slow fake", options=frozenset({"time_limit", "gap", "seed", "progress"}))
 
 
 def test_progress_into_a_pipe_has_a_heartbeat_and_rounded_bounds(capsys, small, monkeypatch):
@@ -72,17 +73,18 @@ def test_progress_numbers_round_the_bound_down_like_the_objective():
 # ----------------------------------------------------------------------- gap
 @pytest.mark.parametrize(("text", "value"), [("0.05", 0.05), ("5%", 0.05), ("0", 0.0), ("100%", 1.0), ("1", 1.0)])
 def test_gap_takes_a_fraction_or_a_percentage(capsys, small, monkeypatch, text, value):
+    import dataclasses
+
     from hflopt import solvers
 
     seen = {}
     real = solvers.METHODS["exact"]
 
-    def spy(instance, **options):
-        seen.update(options)
-        return real(instance, **options)
+    def spy(instance, options, params):
+        seen["gap"] = options.gap
+        return real.run(instance, options, params)
 
-    monkeypatch.setattr(spy, "__signature__", __import__("inspect").signature(real), raising=False)
-    monkeypatch.setitem(solvers.METHODS, "exact", spy)
+    monkeypatch.setitem(solvers.METHODS, "exact", dataclasses.replace(real, run=spy))
     code, _, _ = run(capsys, "solve", small, "-m", "exact", "--gap", text)
     assert code == 0 and seen["gap"] == pytest.approx(value)
 

@@ -120,6 +120,17 @@ def test_params_load_from_toml_and_json(tmp_path):
     assert load_params(js, {"exact": ExactParams})["exact"].core_search is False
 
 
+def test_top_level_load_params_knows_every_registered_method(tmp_path):
+    path = tmp_path / "tuning.toml"
+    path.write_text("[exact]\ncore_search = false\n[core-search]\nmax_kicks = 3\n")
+    got = hflopt.load_params(path)
+    assert got["exact"] == hflopt.ExactParams(core_search=False)
+    assert got["core-search"] == hflopt.CoreSearchParams(max_kicks=3)
+    inst = hflopt.random_instance(4, 30, participation=0.7, rounds=2, seed=3)
+    res = hflopt.solve(inst, "exact", params=got["exact"], time_limit=30)
+    assert res.status.value == "optimal" and res.solution.verify(inst) == pytest.approx(res.objective)
+
+
 @pytest.mark.parametrize("text, message", [
     ("[exact]\ncore_serch = false\n", "core_serch"),
     ("[exact]\nmax_cg_rounds = 2.5\n", "whole number"),

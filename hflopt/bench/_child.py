@@ -47,11 +47,21 @@ def _method(spec: Any) -> Any:
     return METHODS[spec.method]
 
 
-def _options(func: Any, task: Any) -> dict[str, Any]:
+def _takes(func: Any) -> Any:
+    """A test ``key in _takes(func)``: the registered method's options, or the function's keywords."""
+    from hflopt.solvers.registry import Method
+
+    if isinstance(func, Method):
+        return func.options
     params = inspect.signature(func).parameters
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    options = {key: getattr(task, key) for key in _COMMON
-               if getattr(task, key) is not None and (takes_all or key in params)}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return _COMMON
+    return params
+
+
+def _options(func: Any, task: Any) -> dict[str, Any]:
+    takes = _takes(func)
+    options = {key: getattr(task, key) for key in _COMMON if getattr(task, key) is not None and key in takes}
     options.update(task.method.options)
     return options
 

@@ -35,6 +35,19 @@ def _axes(ax: Any) -> Any:
     return plotting_axes(ax)
 
 
+def _scales(ax: Any, drawn: bool, x: dict[str, Any], y: dict[str, Any]) -> None:
+    """Set the axes' scales, or, when nothing was drawn, say so and keep linear scales.
+
+    (A log scale on empty axes cannot place its ticks: matplotlib fails at draw time.)
+    """
+    if drawn:
+        ax.set_xscale(**x)
+        ax.set_yscale(**y)
+    else:
+        ax.text(0.5, 0.5, "no run to show (every run failed or has no solution)", transform=ax.transAxes,
+                ha="center", va="center", fontsize=9)
+
+
 def _colours(methods: list[str]) -> dict[str, Any]:
     from hflopt.plotting import host_colours
 
@@ -65,9 +78,8 @@ def plot_gap_vs_time(frame: Any, *, ax: Any = None, title: str | None = "Gap to 
         if len(ok):
             ax.scatter([np.median(seconds)], [np.median(gaps)], s=110, marker="D", color=colours[method],
                        edgecolors="black", linewidths=0.8, zorder=3)
-    ax.set_xscale("log")
-    ax.set_yscale("symlog", linthresh=0.01)
     gaps = frame["gap_to_best"].dropna()
+    _scales(ax, not gaps.empty, {"value": "log"}, {"value": "symlog", "linthresh": 0.01})
     if gaps.empty or float(gaps.min()) >= 0:  # no run beat the best known value: no negative half
         ax.set_ylim(bottom=0)
     ax.set_xlabel("solve time (s)")
@@ -111,14 +123,14 @@ def plot_runtime_vs_size(frame: Any, *, ax: Any = None, size: str = "devices",
             ax.plot(x, np.maximum(y, 1e-3), styles[k % len(styles)], color=colours[method], label=label)
             ax.scatter(x[~cut], np.maximum(y[~cut], 1e-3), color=colours[method], s=25)
             ax.scatter(x[cut], np.maximum(y[cut], 1e-3), facecolors="none", edgecolors=colours[method], s=40)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _scales(ax, not data.empty, {"value": "log"}, {"value": "log"})
     ax.set_xlabel({"devices": "devices N", "links": "device-host links", "hosts": "hosts M"}[size])
     ax.set_ylabel("median solve time (s)")
     if title:
         ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     return ax
 
 
@@ -151,7 +163,7 @@ def plot_performance_profile(frame: Any, *, ax: Any = None, tolerance: float = 1
         taus = np.concatenate([[1.0], np.sort(r[np.isfinite(r)]), [top]])
         share = np.array([(r <= t).mean() for t in taus])
         ax.step(taus, share, where="post", color=colours[method], label=method)
-    ax.set_xscale("log", base=2)
+    _scales(ax, any(r.size for r in finite), {"value": "log", "base": 2}, {"value": "linear"})
     ax.set_xlim(1, top)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("tau (time / fastest method's time)")
@@ -159,7 +171,8 @@ def plot_performance_profile(frame: Any, *, ax: Any = None, tolerance: float = 1
     if title:
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="lower right")
     n = len(next(iter(ratios.values()))) if ratios else 0
     ax.text(0.02, 0.97, f"{n} problems; solved = within {tolerance:g} of the best known value",
             transform=ax.transAxes, fontsize=7, va="top")

@@ -38,8 +38,8 @@ from hflopt.solvers.params import (
     PackParams,
     SolveOptions,
     SparseParams,
-    load_params,
 )
+from hflopt.solvers.params import load_params as _load_params
 from hflopt.solvers.registry import METHODS, Method, method_names, register, resolve
 
 __all__ = [
@@ -68,6 +68,17 @@ __all__ = [
 _DEFAULT = object()
 
 
+def load_params(path: Any, methods: Any = None) -> dict[str, Any]:
+    """Read tuning parameters from a TOML or JSON file with one table per method: ``{method: params}``.
+
+    ``methods`` maps method names to parameter classes (default: every
+    registered method's). A table for an unknown method, an unknown field or
+    a value of the wrong type raises :class:`~hflopt.InstanceError` naming the
+    file and the field.
+    """
+    return _load_params(path, methods if methods is not None else {n: m.params for n, m in METHODS.items()})
+
+
 def solve(instance: Instance, method: Any = _DEFAULT, /, *, params: Any = None, **kwargs: Any) -> Result:
     """Solve ``instance`` with ``method`` and return a :class:`~hflopt.Result`.
 
@@ -80,7 +91,7 @@ def solve(instance: Instance, method: Any = _DEFAULT, /, *, params: Any = None, 
     ``uncapacitated``, ``threads``, ``seed``, ``verbose``, ``warm_start``,
     ``progress``, ``solver_options``) and the fields of its parameter class
     (e.g. ``core_search=False`` for ``exact``); ``params`` passes a whole
-    parameter object (:func:`~hflopt.solvers.params.load_params` reads them
+    parameter object (:func:`load_params` reads them
     from TOML or JSON). ``method`` may be given by keyword too, except for
     ``"sparse"``, whose own ``method`` parameter names the inner method:
     ``solve(inst, "sparse", method="exact")``. See :func:`method_names`.
