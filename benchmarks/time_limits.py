@@ -14,40 +14,31 @@ process of its own (a run that hangs is recorded as such, at 3 x the limit + 60 
     python benchmarks/time_limits.py                       # every method, limits 3 and 10 s
     python benchmarks/time_limits.py --methods exact auto --limits 5 --seeds 0 1 2
 
-The time is taken around ``hflopt.solve`` in the child (loading the file is not
-counted); every solution returned is verified.
+Runs go through ``hflopt.bench`` (the harness behind ``hflopt bench``): each run is a process
+of its own, one at a time (``--jobs 1``: two runs sharing two cores would overrun for the
+machine's sake), its time taken around ``hflopt.solve`` (loading the file is not counted),
+every solution verified, and a run still going at ``3 x limit + 60 s`` killed and counted
+as late. ``-o runs.csv`` keeps the whole table (``hflopt bench plot`` draws it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 import hflopt
+from hflopt import bench
 from hflopt.generators import authors_runtime_capacity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact import tight_instance  # the exact benchmark's tight family
 
 FAMILIES = ("tight", "dense", "sparse", "lan")
-
-CHILD = """
-import json, sys, time
-import hflopt
-path, method, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
-inst = hflopt.load(path)
-t = time.perf_counter()
-res = hflopt.solve(inst, method, time_limit=limit)
-elapsed = time.perf_counter() - t
-ok = res.solution is None or abs(res.solution.verify(inst) - res.objective) <= 1e-6 * max(1, res.objective)
-print(json.dumps({"elapsed": elapsed, "status": res.status.value, "objective": res.objective,
-                  "verified": ok}))
-"""
+#: statuses of runs that returned a verified answer in time or not: a crash or a kill is late
+_RETURNED = {"optimal", "feasible", "time_limit", "infeasible", "no_solution"}
 
 
 def make_instance(family: str, seed: int) -> hflopt.Instance:
@@ -64,21 +55,46 @@ def make_instance(family: str, seed: int) -> hflopt.Instance:
                                      participation=1.0, seed=seed)
 
 
-def run_one(path: Path, method: str, limit: float) -> dict:
-    cap = 3 * limit + 60
-    started = time.perf_counter()
-    try:
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(path), method, str(limit)],
-                              capture_output=True, text=True, timeout=cap)
-    except subprocess.TimeoutExpired:
-        return {"elapsed": time.perf_counter() - started, "status": "hung", "verified": False}
-    if proc.returncode != 0:
-        return {"elapsed": float("nan"), "status": f"crash: {proc.stderr.strip()[-200:]}", "verified": False}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def budget(limit: float) -> float:
     return max(1.1 * limit, limit + 1.0)
+
+
+def run_limit(paths: list[Path], methods: list[str], limit: float, jobs: int) -> Any:
+    """Every method on every file with ``limit``; the harness's table plus family, seed and limit."""
+    params = bench.BenchParams(methods=methods, time_limit=limit, grace=2 * limit + 60, seed=None, jobs=jobs)
+    def report(row: dict[str, Any], done: int, total: int) -> None:
+        took = "" if row.get("seconds") is None else f" {row['seconds']:.2f} s"
+        print(f"# limit {limit:g} [{done}/{total}] {row['instance']} {row['method']}: {row['status']}{took}",
+              file=sys.stderr, flush=True)
+
+    frame = bench.run_bench([str(p) for p in paths], params, progress=report)
+    parts = frame["instance"].str.rsplit("-", n=1, expand=True)
+    return frame.assign(family=parts[0], seed=parts[1].astype(int), limit=limit)
+
+
+def in_time(frame: Any) -> Any:
+    """Per run: returned (a verified answer or an honest status) within the budget."""
+    budgets = frame["limit"].map(budget)
+    return frame["status"].isin(_RETURNED) & (frame["seconds"] <= budgets)
+
+
+def table(frame: Any, methods: list[str], families: list[str]) -> str:
+    """Worst elapsed time per (method, family) and the runs within the budget."""
+    lines = ["| method | " + " | ".join(f"{f}: worst elapsed / limit (s)" for f in families)
+             + " | within max(1.1 L, L + 1 s) |", "|---|" + "---|" * len(families) + "---|"]
+    ok = in_time(frame)
+    for method in methods:
+        cells = []
+        for family in families:
+            mine = frame[(frame["method"] == method) & (frame["family"] == family)]
+            ratio = (mine["seconds"] / mine["limit"]).fillna(float("inf"))
+            worst = mine.loc[ratio.idxmax()]
+            cells.append(f"{worst['seconds']:.2f} / {worst['limit']:g}" + ("" if worst["status"] in _RETURNED
+                                                                          else f" ({worst['status']})"))
+        mine = frame["method"] == method
+        cells.append(f"{int(ok[mine].sum())}/{int(mine.sum())}")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -87,38 +103,23 @@ def main() -> int:
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES)
     parser.add_argument("--limits", nargs="+", type=float, default=[3.0, 10.0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1: timing needs the cores)")
+    parser.add_argument("-o", "--output", help="write every run's row (.csv, .csv.gz or .parquet)")
     args = parser.parse_args()
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        paths = []
         for family in args.families:
             for seed in args.seeds:
-                path = Path(tmp) / f"{family}-{seed}.json"
-                hflopt.save(make_instance(family, seed), path)
-                for limit in args.limits:
-                    for method in args.methods:
-                        out = run_one(path, method, limit)
-                        out.update(family=family, seed=seed, limit=limit, method=method)
-                        rows.append(out)
-                        print(f"# {family} s{seed} {method:16s} limit {limit:5.1f}  "
-                              f"{out['elapsed']:7.2f} s  {out['status']}", file=sys.stderr, flush=True)
-    print_table(rows, args.methods, args.families)
-    late = [r for r in rows if not r["elapsed"] <= budget(r["limit"]) or not r["verified"]]
-    return 1 if late else 0
+                paths.append(Path(tmp) / f"{family}-{seed}.json")
+                hflopt.save(make_instance(family, seed), paths[-1])
+        import pandas as pd
 
-
-def print_table(rows: list[dict], methods: list[str], families: list[str]) -> None:
-    print("| method | " + " | ".join(f"{f}: worst elapsed / limit (s)" for f in families)
-          + " | within max(1.1 L, L + 1 s) |")
-    print("|---|" + "---|" * len(families) + "---|")
-    for method in methods:
-        cells, ok, total = [], 0, 0
-        for family in families:
-            mine = [r for r in rows if r["method"] == method and r["family"] == family]
-            worst = max(mine, key=lambda r: r["elapsed"] / r["limit"] if r["elapsed"] == r["elapsed"] else 1e9)
-            cells.append(f"{worst['elapsed']:.2f} / {worst['limit']:g}")
-            ok += sum(1 for r in mine if r["elapsed"] <= budget(r["limit"]) and r["verified"])
-            total += len(mine)
-        print(f"| {method} | " + " | ".join(cells) + f" | {ok}/{total} |")
+        frame = pd.concat([run_limit(paths, args.methods, limit, args.jobs) for limit in args.limits],
+                          ignore_index=True)
+    if args.output:
+        bench.save_results(frame, args.output)
+    print(table(frame, args.methods, args.families))
+    return 0 if in_time(frame).all() else 1
 
 
 if __name__ == "__main__":

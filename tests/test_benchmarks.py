@@ -136,3 +136,21 @@ def test_exact_with_baseline_passes_exact_params(tmp_path, capsys):
     assert float(rows[0]["objective"]) == pytest.approx(float(rows[1]["objective"]))
     with pytest.raises(SystemExit):  # exact-with without a change is a usage error
         bench.main(["--family", "tight", "--baseline", "exact-with"])
+
+
+def test_time_limits_runs_through_the_bench_harness(tmp_path, monkeypatch, capsys):
+    """time_limits.py: families written to files, runs by hflopt.bench, a late or failed run counted as such."""
+    script = _load("time_limits")
+    out = tmp_path / "runs.csv"
+    monkeypatch.setattr(sys, "argv", ["time_limits.py", "--families", "dense", "--methods", "greedy", "exact",
+                                      "--limits", "5", "--seeds", "0", "-o", str(out)])
+    assert script.main() == 0
+    table = capsys.readouterr().out
+    assert "| greedy | " in table and "| exact | " in table and table.count("| 1/1 |") == 2
+    frame = hflopt.bench.load_results(out)
+    assert sorted(frame["method"]) == ["exact", "greedy"] and set(frame["family"]) == {"dense"}
+    assert (frame["seconds"] <= 6).all() and frame["objective"].notna().all()
+    # a run that failed or was killed is not "in time", whatever its seconds
+    late = frame.assign(status=["killed", "feasible"], seconds=[0.1, 5.4])
+    assert script.in_time(late).tolist() == [False, True]
+    assert script.in_time(frame.assign(seconds=[6.1, 6.0])).tolist() == [False, True]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 import hflopt
@@ -204,3 +205,26 @@ def test_log_level_info_shows_what_the_phases_did(inst_file, capsys):
     import logging
 
     assert logging.getLogger("hflopt").handlers == []  # the CLI leaves the logger as it found it
+
+
+def test_a_negative_lower_bound_is_a_valid_stop_for_the_local_search():
+    """Regression: exact's local search got stop_at = an early Lagrangian bound of -3798 (the authors'
+    zero-cost-LAN instances, time_limit=3) and the parameter check refused it: SolverError."""
+    from types import SimpleNamespace
+
+    from hflopt.solvers import exact_heuristics
+    from hflopt.solvers.params import LocalSearchParams, SolveOptions
+
+    assert LocalSearchParams(stop_at=-3798.06).stop_at == -3798.06
+    with pytest.raises(SolverError, match="stop_at"):
+        LocalSearchParams(stop_at=float("nan"))
+    with pytest.raises(SolverError, match="max_no_improve"):
+        LocalSearchParams(max_no_improve=-1)
+    inst = hflopt.random_instance(6, 40, participation=1.0, rounds=2, max_capacity=150, max_workload=10,
+                                  min_cost=1, max_cost=1, zero_cost_lan=True, seed=2)
+    start = hflopt.solve(inst, "greedy").solution
+    run = SimpleNamespace(instance=inst, bound=-3798.06, best=np.asarray(start.host_of),
+                          options=SolveOptions(seed=0), params=hflopt.ExactParams(), stats={})
+    host_of = exact_heuristics._local_search(run, budget=5.0)
+    assert host_of is not None and run.stats == {}
+    assert hflopt.Solution(host_of).verify(inst) <= start.verify(inst)

@@ -210,7 +210,8 @@ def _local_search(run: IncumbentState, budget: float) -> np.ndarray | None:
 
     if budget <= 0.0:
         return None
-    stop_at = run.bound if math.isfinite(run.bound) else None
+    # every objective is >= 0 (costs are): a weaker bound, e.g. early Lagrangian multipliers', is 0
+    stop_at = max(0.0, run.bound) if math.isfinite(run.bound) else None
     options = SolveOptions(time_limit=budget, seed=run.options.seed, warm_start=Solution(run.best))
     params = LocalSearchParams(max_no_improve=run.params.ls_max_no_improve, stop_at=stop_at)
     try:

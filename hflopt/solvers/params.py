@@ -32,7 +32,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from hflopt.errors import InstanceError, SolverError
 
@@ -74,7 +74,10 @@ class SolveOptions:
 
 
 class _Checked:
-    """Parameter values are checked on construction: numbers finite and >= 0, shares at most 1."""
+    """Parameter values are checked on construction: numbers finite and >= 0 (those named in
+    ``_SIGNED``: finite), shares at most 1."""
+
+    _SIGNED: ClassVar[frozenset[str]] = frozenset()  #: fields that may be negative (objective values)
 
     def __post_init__(self) -> None:
         for f in fields(self):  # type: ignore[arg-type]
@@ -82,7 +85,10 @@ class _Checked:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 continue
             where = f"{type(self).__name__}.{f.name}"
-            if not math.isfinite(value) or value < 0:
+            if f.name in self._SIGNED:
+                if not math.isfinite(value):
+                    raise SolverError(f"{where}: must be a finite number, got {value!r}")
+            elif not math.isfinite(value) or value < 0:
                 raise SolverError(f"{where}: must be a finite number >= 0, got {value!r}")
             if f.name.endswith("share") and value > 1:
                 raise SolverError(f"{where}: is a share of the time, at most 1, got {value!r}")
@@ -111,8 +117,10 @@ class CheapestParams(_Checked):
 class LocalSearchParams(_Checked):
     """``local-search``: shift/swap/exchange/open/close moves with perturbation."""
 
+    _SIGNED: ClassVar[frozenset[str]] = frozenset({"stop_at"})
+
     max_no_improve: int = 30  #: stop after this many perturbations in a row that found nothing
-    stop_at: float | None = None  #: a proven lower bound: stop once a solution reaches it
+    stop_at: float | None = None  #: a proven lower bound (any finite number): stop once a solution reaches it
 
 
 @dataclass(frozen=True)
