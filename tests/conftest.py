@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,17 @@ SHARED = Path(os.environ.get("HFLOPT_SHARED", ROOT.parent / "shared"))
 HOLMBERG = SHARED / "data" / "sscflp" / "holmberg"
 METR_LA = SHARED / "data" / "metr-la"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def sigint_as_default() -> None:
+    """``preexec_fn`` of a child process the test sends Ctrl-C (SIGINT) to.
+
+    A shell without job control starts background jobs with SIGINT ignored, and
+    children inherit that: Python then installs no KeyboardInterrupt handler and
+    hflopt rightly leaves the ignored signal alone. Tests that send SIGINT reset it
+    so that they test hflopt, not how the test run was started.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def need(path: Path) -> Path:

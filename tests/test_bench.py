@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sigint_as_default
 
 import hflopt
 from hflopt import bench
@@ -293,7 +294,9 @@ def test_ctrl_c_kills_the_runs_and_exits_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "hflopt", "bench", "random:M=3,N=10,seeds=0-5",
                              "--methods", "hang=bench_helpers:hang", "-t", "60", "-j", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=sigint_as_default)
+
     def children() -> set[int]:
         table = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
         return {int(line.split()[0]) for line in table.splitlines()

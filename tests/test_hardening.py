@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import sigint_as_default
 
 import hflopt
 from hflopt import InstanceError, Status
@@ -419,7 +420,7 @@ def _loaded(pid: int, library: str, timeout: float = 60) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
 def test_ctrl_c_during_start_up_prints_no_traceback(inst_file):
     proc = subprocess.Popen([*HFLOPT, "solve", str(inst_file)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_default)
     assert _loaded(proc.pid, "numpy")
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
@@ -433,7 +434,7 @@ def test_ctrl_c_aborts_a_pyomo_solve_at_once(tmp_path):
     path = tmp_path / "slow.json"
     save_instance(slow_instance(), path)
     proc = subprocess.Popen([*HFLOPT, "solve", str(path), "-m", "pyomo", "--progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_default)
     line = proc.stderr.readline()  # the first progress line: HiGHS is running
     assert "best" in line, line
     sent = time.monotonic()

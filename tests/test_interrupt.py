@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import sigint_as_default
 
 import hflopt
 from hflopt.solution import Status
@@ -96,7 +97,7 @@ def test_cli_ctrl_c_prints_and_writes_the_best_solution(tmp_path):
     hflopt.save_instance(slow_instance(), path)
     proc = subprocess.Popen([sys.executable, "-m", "hflopt", "solve", str(path), "--method", "exact",
                              "--progress", "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=sigint_as_default)
     try:
         # wait for the progress line (the solve has started, the handler is in place)
         seen = b""
