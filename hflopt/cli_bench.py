@@ -93,8 +93,8 @@ def add_bench(sub: Any) -> None:
                    help="runs at a time (default 1: timings undisturbed)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster of J workers")
-    p.add_argument("--reference", default="exact", metavar="METHOD",
-                   help="speed-ups are measured against this method (default exact)")
+    p.add_argument("--reference", metavar="METHOD",
+                   help="speed-ups are measured against this method, one of --methods (default exact)")
     p.add_argument("-o", "--output", metavar="RESULTS.csv",
                    help="write one row per run (.csv, .csv.gz, or .parquet with pyarrow) and the summary "
                         "next to it (RESULTS.summary.md)")
@@ -144,8 +144,12 @@ def _params(args: argparse.Namespace) -> Any:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     params = BenchParams(methods=tuple(methods), time_limit=args.time_limit, grace=args.grace, repeat=args.repeat,
                          seed=args.seed, threads=args.threads, jobs=args.jobs, dask=args.dask,
-                         reference=args.reference, max_input_size=args.max_input_size)
+                         reference=args.reference or "exact", max_input_size=args.max_input_size)
     params.check_methods()
+    labels = [spec.label for spec in params.specs]
+    if args.reference is not None and args.reference not in labels:
+        raise InstanceError(f"is not one of the methods run ({', '.join(labels)})", field="--reference",
+                            value=args.reference)
     return params
 
 

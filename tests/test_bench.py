@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -242,6 +243,30 @@ def test_results_files_and_refusals(tmp_path, capsys, monkeypatch, folder):
     assert "column(s) instance, method" in capsys.readouterr().err
     assert main(["bench", str(folder / "p1"), "--methods", "greedy,nope"]) == 2
     assert "unknown method" in capsys.readouterr().err
+
+
+def test_bad_arguments_stop_before_any_run(tmp_path, capsys, monkeypatch, folder):
+    """Regression: these ran every run first (error rows, exit 0; or 'cannot write' at the end)."""
+    ran = []
+    monkeypatch.setattr(bench.core, "execute_tasks", lambda *a, **k: ran.append(a) or [])
+    cases = [(["--format", "bogus"], "unknown format"), (["--reference", "greedyy"], "is not one of the methods"),
+             (["--methods", "greedy", "-t", "1", "-o", "/proc/runs.csv"] if Path("/proc").is_dir() else [],
+              "is not writable")]
+    for extra, words in cases:
+        if not extra:
+            continue
+        args = ["bench", str(folder / "p1"), *(["--methods", "greedy"] if "--methods" not in extra else []), *extra]
+        assert main(args) == 2, extra
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert ran == []
+    if Path("/proc").is_dir():
+        assert main(["bench", "plot", str(tmp_path / "no.csv"), "/proc/figs"]) == 2
+        bench.save_results(_synthetic(), tmp_path / "r.csv")
+        assert main(["bench", "plot", str(tmp_path / "r.csv"), "/proc/figs"]) == 2
+        assert "cannot be created" in capsys.readouterr().err
+    assert main(["bench", "plot", str(tmp_path / "r.csv"), str(tmp_path / "figs"), "--type", "bmp"]) == 2
+    assert "(got 'bmp')" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------- plots

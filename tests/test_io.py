@@ -470,3 +470,14 @@ def test_json_instances_and_results_are_written_compressed(tmp_path, tiny, suffi
     assert main(["solve", str(tmp_path / ("inst.json" + suffix)), "-q", "-o", str(out)]) == 0
     result = json.loads(comp.decompress(out.read_bytes()))
     assert result["status"] == "optimal" and result["objective"] == hflopt.solve(tiny).objective
+
+
+def test_csv_table_folders_are_not_private(tmp_path):
+    """Regression: the folder came from mkdtemp with mode 0o700; a new one gets 0o755 as files get 0o644,
+    a replaced one keeps its mode."""
+    inst = hflopt.random_instance(3, 8, seed=1)
+    hflopt.save(inst, tmp_path / "tables", format="csv")
+    assert (tmp_path / "tables").stat().st_mode & 0o777 == 0o755
+    (tmp_path / "tables").chmod(0o750)
+    hflopt.save(inst, tmp_path / "tables", format="csv")
+    assert (tmp_path / "tables").stat().st_mode & 0o777 == 0o750

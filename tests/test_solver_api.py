@@ -228,3 +228,68 @@ def test_a_negative_lower_bound_is_a_valid_stop_for_the_local_search():
     host_of = exact_heuristics._local_search(run, budget=5.0)
     assert host_of is not None and run.stats == {}
     assert hflopt.Solution(host_of).verify(inst) <= start.verify(inst)
+
+
+@pytest.mark.parametrize("method, name, value", [
+    ("lagrangian", "iterations", 0), ("core-search", "start_iterations", 0),
+    ("auto", "heuristic_share", 0.0), ("exact", "ls_links_per_second", 0.0)])
+def test_zero_where_zero_means_nothing_is_refused_up_front(method, name, value, capsys, tmp_path):
+    """Regression: each of these was accepted (finite, >= 0) and then crashed the solve
+    (OverflowError on an infinite bound, a 0 s deadline, a division by zero)."""
+    inst = random_instance(5, 20, participation=0.8, rounds=2, seed=3)
+    with pytest.raises(SolverError, match=f"{name}: must be > 0"):
+        solve(inst, method, time_limit=2, **{name: value})
+    path = tmp_path / "inst.json"
+    hflopt.save(inst, path)
+    assert main(["solve", str(path), "-m", method, "-t", "2", "--param", f"{name}={value}"]) == 2
+    err = capsys.readouterr().err
+    assert name in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_time_for_the_core_search_skips_it_quietly():
+    """ls_max = 0 leaves the exact method's heuristics no time: skipped, not a failed step."""
+    inst = random_instance(30, 100, participation=0.8, rounds=3, seed=31)
+    res = solve(inst, "exact", time_limit=5, ls_max=0.0)
+    assert res.status.value == "optimal" and "core_search_error" not in res.stats
+    assert res.solution.verify(inst) == pytest.approx(res.objective)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"full_core_links": "abc"}, "full_core_links: must be a whole number"),
+    ({"bound_share": "abc"}, "bound_share: must be a number"),
+    ({"max_cg_rounds": 2.5}, "max_cg_rounds: must be a whole number"),
+    ({"core_search": "no"}, "core_search: must be true or false"),
+    ({"ls_max": None}, "ls_max: must not be None"),
+])
+def test_parameter_objects_check_types_on_construction(kwargs, message):
+    """Regression: these were accepted and then crashed the solve (TypeError) or ran with "no" as true."""
+    with pytest.raises(SolverError, match=message):
+        hflopt.ExactParams(**kwargs)
+    with pytest.raises(SolverError, match="exact: must be of type ExactParams"):
+        hflopt.AutoParams(exact={"core_search": False})
+
+
+def test_parameter_messages_say_what_to_do(tmp_path, capsys):
+    assert hflopt.ExactParams(full_core_links=10_000) == params_from_strings(ExactParams, ["full_core_links=1e4"])
+    inst = random_instance(4, 20, participation=0.8, rounds=2, seed=1)
+    from hflopt.solvers.params import NoParams
+
+    with pytest.raises(SolverError, match="this method takes no tuning parameters, got 'core_search'"):
+        params_from_strings(NoParams, ["core_search=false"])  # hflopt solve -m greedy --param ...
+    with pytest.raises(SolverError, match=r"core_search.FIELD=VALUE"):
+        solve(inst, "auto", core_search=False)
+    flat = tmp_path / "flat.toml"
+    flat.write_text("core_search = false\n")
+    with pytest.raises(hflopt.InstanceError, match=r"one table per method, e.g. \[exact\]"):
+        hflopt.load_params(flat)
+
+
+def test_every_parameter_is_documented():
+    """docs/decisions.md lists every field of every registered method's parameter class."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "decisions.md").read_text()
+    missing = [f"{m.params.__name__}.{f.name}" for m in METHODS.values() for f in dataclasses.fields(m.params)
+               if f"`{f.name}`" not in text]
+    assert missing == []
+    assert all(f"`{m.params.__name__}`" in text for m in METHODS.values() if dataclasses.fields(m.params))

@@ -189,7 +189,10 @@ def check_plot_folder(folder: str | os.PathLike[str], image_type: str = "png") -
     from hflopt.plotting import check_image_path
 
     p = Path(folder)
-    check_image_path(p / f"x.{image_type}")
+    try:
+        check_image_path(p / f"x.{image_type}")
+    except InstanceError as exc:  # name what the user typed, not the probe file name
+        raise InstanceError(exc.message, field="--type", value=image_type) from None
     if p.exists() and not p.is_dir():
         raise InstanceError("exists and is not a folder", field="output", value=str(folder))
     if not p.exists() and not p.parent.is_dir():
@@ -206,7 +209,10 @@ def save_plots(frame: Any, folder: str | os.PathLike[str], *, image_type: str = 
     from hflopt.plotting import _save
 
     p = check_plot_folder(folder, image_type)
-    p.mkdir(exist_ok=True)
+    try:
+        p.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InstanceError(f"cannot be created: {exc.strerror or exc}", field="output", value=str(folder)) from None
     paths = []
     for name, draw in PLOTS.items():
         fig = Figure(figsize=(7.5, 5.0), layout="constrained")

@@ -414,9 +414,14 @@ def expand_instances(items: Iterable[Any], *, format: str | None = None) -> list
     Raises
     ------
     InstanceError
-        A path that does not exist, a folder without instances, a bad
-        generator spec or optima file (checked before any run starts).
+        An unknown format, a path that does not exist, a folder without
+        instances, a bad generator spec or optima file (checked before any
+        run starts).
     """
+    if format is not None:
+        from hflopt.io import _canonical
+
+        format = _canonical(format)  # an unknown format: one error now, not one per run
     sources: list[InstanceSource] = []
     for position, item in enumerate(items):
         sources.extend(_expand_one(item, format, position))

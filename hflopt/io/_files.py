@@ -235,6 +235,14 @@ def _check_parent(real: Path, shown: str) -> None:
         raise _refuse(shown, f"output folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise _refuse(shown, f"output folder {parent} is not writable")
+    # permissions do not tell everything (root, read-only mounts, /proc): create and remove a
+    # probe file of our own, as the atomic write will create its temporary file there
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".hflopt-probe-")
+    except OSError as exc:
+        raise _refuse(shown, f"output folder {parent} is not writable ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _check_replaceable_folder(real: Path, shown: str) -> None:
@@ -303,6 +311,8 @@ def table_folder(path: str | os.PathLike[str] | OutputTarget) -> Iterator[Path]:
     real = target.path
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.", dir=real.parent))
+        # mkdtemp makes it private (0o700): give it the replaced folder's mode, or 0o755 as files get 0o644
+        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode) if real.is_dir() else 0o755)
     except OSError as exc:
         raise _write_error(target, exc) from None
     try:

@@ -410,7 +410,7 @@ class _Best:
     on_improve: Callable[[np.ndarray, float], None] | None = None
 
     def closes(self, value: float) -> bool:
-        b = math.ceil(self.bound - 1e-6) if self.gran else self.bound
+        b = math.ceil(self.bound - 1e-6) if self.gran and math.isfinite(self.bound) else self.bound
         return value - b <= max(self.gap * max(1.0, abs(value)), 1e-9 * max(1.0, abs(value)))
 
     def closed(self) -> bool:

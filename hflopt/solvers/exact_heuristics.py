@@ -234,6 +234,8 @@ def _core_search(run: IncumbentState, budget: float, *, full: bool) -> np.ndarra
     Lagrangian core, kicks, final MIP) warm-started from the incumbent, for
     tight capacities. Returns a feasible assignment or None.
     """
+    if budget <= 0.0:  # no time for it (e.g. ls_max = 0)
+        return None
     tick = time.perf_counter()
     try:
         h = _run_core_search(run, budget, full)

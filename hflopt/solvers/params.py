@@ -75,23 +75,47 @@ class SolveOptions:
 
 class _Checked:
     """Parameter values are checked on construction: numbers finite and >= 0 (those named in
-    ``_SIGNED``: finite), shares at most 1."""
+    ``_SIGNED``: finite; in ``_POSITIVE``: > 0), shares at most 1."""
 
     _SIGNED: ClassVar[frozenset[str]] = frozenset()  #: fields that may be negative (objective values)
+    _POSITIVE: ClassVar[frozenset[str]] = frozenset()  #: fields where 0 has no meaning (divisors, counts)
 
     def __post_init__(self) -> None:
         for f in fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
+            where = f"{type(self).__name__}.{f.name}"
+            _check_type(str(f.type), value, where)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 continue
-            where = f"{type(self).__name__}.{f.name}"
             if f.name in self._SIGNED:
                 if not math.isfinite(value):
                     raise SolverError(f"{where}: must be a finite number, got {value!r}")
             elif not math.isfinite(value) or value < 0:
                 raise SolverError(f"{where}: must be a finite number >= 0, got {value!r}")
+            elif value == 0 and f.name in self._POSITIVE:
+                raise SolverError(f"{where}: must be > 0, got {value!r}")
             if f.name.endswith("share") and value > 1:
                 raise SolverError(f"{where}: is a share of the time, at most 1, got {value!r}")
+
+
+def _check_type(kind: str, value: Any, where: str) -> None:
+    """``value`` must have the field's declared type (``int``, ``float``, ``bool``, ``str``,
+    a parameter class, each possibly ``| None``): a wrong type is an error, never coerced."""
+    if value is None:
+        if "None" in kind:
+            return
+        raise SolverError(f"{where}: must not be None")
+    base = kind.replace("| None", "").strip()
+    ok = {"bool": lambda v: isinstance(v, bool),
+          "int": lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool),
+          "float": lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool),
+          "str": lambda v: isinstance(v, str)}.get(base)
+    if ok is None:  # a nested parameter class
+        ok = lambda v: type(v).__name__ == base  # noqa: E731
+    if not ok(value):
+        wanted = {"bool": "true or false", "int": "a whole number", "float": "a number",
+                  "str": "a string"}.get(base, f"of type {base}")
+        raise SolverError(f"{where}: must be {wanted}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,8 @@ class LocalSearchParams(_Checked):
 class CoreSearchParams(_Checked):
     """``core-search``: Lagrangian core + LP-guided search over sets of open hosts."""
 
+    _POSITIVE: ClassVar[frozenset[str]] = frozenset({"start_iterations"})
+
     max_kicks: int = 3  #: random restarts of the descent that found nothing in a row
     max_evals: int = 40  #: LP evaluations per descent step
     start_iterations: int = 60  #: subgradient iterations of the starting bound
@@ -147,6 +173,8 @@ class CoreSearchParams(_Checked):
 class LagrangianParams(_Checked):
     """``lagrangian``: subgradient bound + Lagrangian heuristic + core search + local search."""
 
+    _POSITIVE: ClassVar[frozenset[str]] = frozenset({"iterations"})
+
     iterations: int = 1000  #: subgradient iterations at most
     max_no_improve: int = 10  #: local-search perturbations without improvement before it stops
     search: bool = True  #: run the core search after the bound phase while the gap is open
@@ -158,6 +186,8 @@ class LagrangianParams(_Checked):
 @dataclass(frozen=True)
 class ExactParams(_Checked):
     """``exact``: LP/Lagrangian bound, heuristics, reduced-cost fixing, HiGHS branch-and-bound."""
+
+    _POSITIVE: ClassVar[frozenset[str]] = frozenset({"ls_links_per_second"})
 
     full_core_links: int = 10_000  #: instances with at most this many usable links: all form the LP core
     core_per_device: int = 3  #: links per device in the first LP core of larger instances
@@ -187,6 +217,8 @@ class ExactParams(_Checked):
 class AutoParams(_Checked):
     """``auto``: heuristic + bound, then the exact solver warm-started when size and time allow."""
 
+    _POSITIVE: ClassVar[frozenset[str]] = frozenset({"heuristic_share"})
+
     exact_max_links: int = 300_000  #: the exact phase runs on instances with at most this many links
     large_exact_max_links: int = 1_500_000  #: ... or this many, given at least large_exact_seconds
     large_exact_seconds: float = 60.0  #: time (or no limit) the large exact phase needs
@@ -212,7 +244,8 @@ def _check_value(cls: type, name: str, kind: Any, value: Any, where: str) -> Any
     sample = default.default if default.default is not dataclasses.MISSING else default.default_factory()
     if dataclasses.is_dataclass(sample):
         if not isinstance(value, Mapping):
-            raise SolverError(f"{where}: must be a table of {type(sample).__name__} fields, got {value!r}")
+            raise SolverError(f"{where}: must be a table of {type(sample).__name__} fields, got {value!r} "
+                              f"(set one field with {where.rsplit('.', 1)[-1]}.FIELD=VALUE)")
         return params_from_mapping(type(sample), value, where)
     return _typed(sample, kind, value, where)
 
@@ -227,6 +260,8 @@ def _typed(sample: Any, kind: Any, value: Any, where: str) -> Any:
         return None
     if "int" in text and "float" not in text:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # 1e4, 3.0
             return int(value)
         raise SolverError(f"{where}: must be a whole number, got {value!r}")
     if "float" in text:
@@ -245,6 +280,8 @@ def params_from_mapping(cls: type, values: Mapping[str, Any], where: str = "para
     out = {}
     for key, value in values.items():
         if key not in known:
+            if not known:
+                raise SolverError(f"this method takes no tuning parameters, got {key!r}")
             raise SolverError(f"{where}: unknown parameter {key!r} of {cls.__name__} "
                               f"(known: {', '.join(known)})")
         out[key] = _check_value(cls, key, known[key], value, f"{where}.{key}")
@@ -274,7 +311,8 @@ def load_params(path: str | Path, methods: Mapping[str, type]) -> dict[str, Any]
     out = {}
     for name, values in raw.items():
         if name not in methods:
-            raise InstanceError(f"unknown method (known: {', '.join(sorted(methods))})", field=name,
+            hint = "" if isinstance(values, Mapping) else "; put parameters in one table per method, e.g. [exact]"
+            raise InstanceError(f"unknown method (known: {', '.join(sorted(methods))}){hint}", field=name,
                                 source=source)
         if not isinstance(values, Mapping):
             raise InstanceError("must be a table of parameters", field=name, source=source)
