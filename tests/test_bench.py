@@ -340,3 +340,16 @@ def test_ctrl_c_kills_the_runs_and_exits_130(tmp_path):
     for pid in running:  # killed and reaped: gone
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_method_spec_carries_tuning_parameters():
+    """The docs' side-by-side of tuned settings: a MethodSpec's options reach the method's parameters."""
+    params = bench.BenchParams(methods=("exact", bench.MethodSpec("exact-no-cs", "exact",
+                                                                   options={"core_search": False})),
+                               time_limit=30)
+    table = bench.run_bench(["random:M=4,N=20,p=0.7,l=2,C=runtime,seeds=0"], params).set_index("method")
+    assert table.loc["exact", "status"] == table.loc["exact-no-cs", "status"] == "optimal"
+    assert table.loc["exact", "objective"] == table.loc["exact-no-cs", "objective"]
+    bad = bench.BenchParams(methods=(bench.MethodSpec("x", "exact", options={"core_serch": False}),), time_limit=5)
+    with pytest.raises(hflopt.InstanceError, match="core_serch"):  # before any run
+        bench.run_bench(["random:M=4,N=20,p=0.7,l=2,C=runtime,seeds=0"], bad)

@@ -64,17 +64,23 @@ class MethodSpec:
         return ":" in self.method
 
     def check(self) -> None:
-        """Raise an InstanceError when the method is neither registered nor a ``module:function`` path."""
+        """Raise an InstanceError when the method is neither registered nor a ``module:function`` path,
+        or a registered method does not take one of the options."""
         if self.is_callable_path:
             module, _, func = self.method.partition(":")
             if not module or not func:
                 raise InstanceError("expected module:function", field="methods", value=self.method)
             return
-        from hflopt.solvers import METHODS
+        from hflopt.errors import SolverError
+        from hflopt.solvers import METHODS, resolve
 
         if self.method not in METHODS:
             raise InstanceError(f"unknown method (known: {', '.join(sorted(METHODS))})", field="methods",
                                 value=self.method)
+        try:  # a misspelt option or parameter: refused before any run
+            resolve(self.method, self.options)
+        except SolverError as exc:
+            raise InstanceError(str(exc), field="methods", value=self.label) from None
 
 
 def _positive(name: str, value: Any, *, allow_none: bool = False) -> None:
