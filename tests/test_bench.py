@@ -69,7 +69,10 @@ def test_generator_specs():
     assert parse_generator_spec("clustered:M=4,N=30,clusters=2")[0].build().n_devices == 30
     for bad, words in [("random:M=5", "N"), ("random:M=5,N=4,colour=red", "unknown parameter"),
                        ("spiral:M=5,N=4", "unknown generator"), ("random:M=5,N=4,seeds=3-1", "A <= B"),
-                       ("geometric:M=5,N=4,C=runtime", "C=runtime")]:
+                       ("geometric:M=5,N=4,C=runtime", "C=runtime"),
+                       ("random:M=5,N=abc", "N: must be a whole number >= 1"),  # was a run named 5xabc
+                       ("random:M=0,N=10", "M: must be a whole number >= 1"),
+                       ("random:M=2.5,N=10", "M: must be a whole number")]:
         with pytest.raises(hflopt.InstanceError, match=words):
             parse_generator_spec(bad)
 
@@ -205,6 +208,26 @@ def _synthetic() -> pd.DataFrame:
                      "status": "feasible" if heur_obj else "no_solution", "objective": heur_obj, "bound": None,
                      "seconds": heur_t, "hosts": 5, "devices": 10 * (k + 1), "links": 50, "peak_memory_mb": 60.0})
     return bench.results_frame(rows)
+
+
+def test_a_stated_optimum_below_a_proven_bound_is_warned_about(caplog):
+    """An optima file saying 180 where exact proves 182: the row stays, and the log says so."""
+    from hflopt.bench.sources import InstanceSource
+
+    rows = [{"instance": "rand", "method": "exact", "repeat": 0, "status": "optimal", "objective": 182.0,
+             "bound": 182.0, "seconds": 1.0},
+            {"instance": "rand", "method": "greedy", "repeat": 0, "status": "feasible", "objective": 190.0,
+             "bound": None, "seconds": 0.1}]
+    source = InstanceSource("rand", "file", path="rand.json", best_known=180.0, best_known_source="optima")
+    with caplog.at_level("WARNING", logger="hflopt.bench.core"):
+        frame = bench.results_frame(rows, [source])
+    assert frame["best_known"].tolist() == [180.0, 180.0]
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "exact proved a lower bound of 182, above the stated optimum 180" in warned[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hflopt.bench.core"):
+        bench.results_frame(rows)  # the run's own best: nothing to contradict
+    assert caplog.records == []
 
 
 def test_summary_counts_gaps_and_speedups():

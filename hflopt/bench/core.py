@@ -209,11 +209,23 @@ def add_best_known(frame: Any, sources: Sequence[InstanceSource] = ()) -> Any:
     frame["best_known_source"] = frame["instance"].map(lambda n: best.get(n, (None, None))[1])
     scale = frame["best_known"].abs().clip(lower=1.0)
     frame["gap_to_best"] = (frame["objective"] - frame["best_known"]) / scale
+    _warn_inconsistent(frame)
+    return frame
+
+
+def _warn_inconsistent(frame: Any) -> None:
+    """Log runs that contradict a stated best known value: a better solution, or a higher proven bound."""
     better = frame["gap_to_best"] < -TOLERANCE
     for _, row in frame[better].iterrows():
         log.warning("%s: %s found %.10g, better than the best known value %.10g (%s)", row["instance"],
                     row["method"], row["objective"], row["best_known"], row["best_known_source"])
-    return frame
+    stated = frame["best_known_source"].notna() & ~frame["best_known_source"].astype(str).str.startswith("run")
+    scale = frame["best_known"].abs().clip(lower=1.0)
+    above = stated & (frame["bound"] > frame["best_known"] + TOLERANCE * scale)
+    for _, row in frame[above].iterrows():
+        log.warning("%s: %s proved a lower bound of %.10g, above the stated optimum %.10g (%s): "
+                    "the stated value cannot be reached", row["instance"], row["method"], row["bound"],
+                    row["best_known"], row["best_known_source"])
 
 
 def is_solved(frame: Any) -> Any:

@@ -206,6 +206,9 @@ def parse_generator_spec(text: str) -> list[InstanceSource]:
     for key, short in (("hosts", "M"), ("devices", "N")):
         if key not in options:
             raise InstanceError(f"is required ({short}=...)", field=short, source=text)
+        value = options[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InstanceError("must be a whole number >= 1", field=short, value=value, source=text)
     if options.get("max_capacity") == "runtime" and kind != "random":
         raise InstanceError("C=runtime is the random generator's", field="C", source=text)
     extra = "".join(f"-{_short(k)}{_show(v)}" for k, v in options.items() if k not in ("hosts", "devices"))
