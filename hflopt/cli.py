@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hflopt import cli_bench, cli_evaluate
+from hflopt.cli_types import positive_float, size, whole
 from hflopt.errors import HfloptError, InstanceError, SolverError, SolverFailure
 
 EXIT_OK = 0
@@ -54,16 +55,6 @@ def command(func: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 # --------------------------------------------------------------------- helpers
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
-    return value
-
-
 def _gap(text: str) -> float:
     """``--gap``: a fraction (0.05) or a percentage (5%); a bare number above 1 is refused."""
     raw = text.strip()
@@ -142,25 +133,6 @@ def _solver_option(text: str) -> tuple[str, Any]:
     return key, raw
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
-    return value
-
-
-def _size(text: str) -> int:
-    from hflopt.limits import parse_size
-
-    try:
-        return parse_size(text)
-    except InstanceError as exc:
-        raise argparse.ArgumentTypeError(f"{exc.message}, got {text!r}") from None
-
-
 def _output(path: str | None) -> Any:
     """Check an output path before any work (exit 2 if it cannot be written); its target."""
     if path is None:
@@ -171,7 +143,7 @@ def _output(path: str | None) -> Any:
 
 
 def _add_input_args(p: Any) -> None:
-    p.add_argument("--max-input-size", type=_size, metavar="SIZE",
+    p.add_argument("--max-input-size", type=size, metavar="SIZE",
                    help="read at most SIZE bytes from an input file, after decompression "
                         "(e.g. 4G; default 1G or $HFLOPT_MAX_INPUT_SIZE)")
 
@@ -300,7 +272,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("file", help="instance file (or folder of CSV tables)")
     p.add_argument("--method", "-m", default="auto", choices=_LazyChoices(_method_choices), metavar="METHOD",
                    help="solution method: %(choices)s (default: auto = heuristic + bound, exact when it fits)")
-    p.add_argument("--time-limit", "-t", type=_positive_float, metavar="S",
+    p.add_argument("--time-limit", "-t", type=positive_float, metavar="S",
                    help="stop after S seconds with the best solution found")
     p.add_argument("--gap", type=_gap, default=0.0, metavar="G",
                    help="relative gap to stop at: a fraction (0.01) or a percentage (1%%) "
@@ -312,7 +284,7 @@ def _add_solve(sub: Any) -> None:
     p.add_argument("--uncapacitated", action="store_true",
                    help="ignore host capacities (capacity-unaware baseline)")
     p.add_argument("--threads", type=int, metavar="N", help="solver threads")
-    p.add_argument("--seed", type=_nonneg_int, help="random seed for the solver / heuristics")
+    p.add_argument("--seed", type=whole(0), help="random seed for the solver / heuristics")
     p.add_argument("--solver-option", action="append", type=_solver_option, metavar="KEY=VALUE",
                    dest="solver_options",
                    help="option for the solver of exact/auto/pyomo (HiGHS's own names, e.g. "
@@ -626,12 +598,12 @@ def _add_output_args(p: argparse.ArgumentParser, *, seed: bool = True) -> None:
     out.add_argument("--scenario", metavar="SCN.json",
                      help="also write an inference-latency scenario derived from the coordinates "
                           "(hflopt evaluate --scenario; docs/evaluate.md)")
-    out.add_argument("--max-memory", type=_size, metavar="SIZE",
+    out.add_argument("--max-memory", type=size, metavar="SIZE",
                      help="refuse instances estimated to need more memory (e.g. 8G; default half "
                           "the machine's memory or $HFLOPT_MAX_MEMORY)")
     _add_input_args(out)
     if seed:
-        out.add_argument("-s", "--seed", type=_nonneg_int, metavar="S",
+        out.add_argument("-s", "--seed", type=whole(0), metavar="S",
                          help="random seed; the same seed and parameters give a byte-identical file "
                               "(default: drawn and reported)")
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from hflopt.cli_types import nonneg_float, positive_float, size, whole
 from hflopt.errors import InstanceError
 
 __all__ = ["add_bench", "add_bench_plot", "rewrite"]
@@ -36,39 +37,6 @@ written next to the results as NAME.summary.md. Docs: docs/benchmarks.md.
 """
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
-    return value
-
-
-def _nonneg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
-
-
-def _whole(low: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {low}, got {text!r}")
-        return value
-
-    return parse
-
-
 def add_bench(sub: Any) -> None:
     """Register ``hflopt bench``."""
     from hflopt.bench.params import DEFAULT_METHODS
@@ -81,15 +49,15 @@ def add_bench(sub: Any) -> None:
                    help="instance file, folder, CSV list or generator spec (or: plot RESULTS DIR)")
     p.add_argument("--methods", "-m", default=",".join(DEFAULT_METHODS), metavar="LIST",
                    help="comma-separated methods (default %(default)s; label=method for a second copy)")
-    p.add_argument("--time-limit", "-t", type=_positive, default=60.0, metavar="S",
+    p.add_argument("--time-limit", "-t", type=positive_float, default=60.0, metavar="S",
                    help="seconds per run (default 60)")
-    p.add_argument("--grace", type=_nonneg, default=10.0, metavar="S",
+    p.add_argument("--grace", type=nonneg_float, default=10.0, metavar="S",
                    help="kill a run this long after its time limit (default 10)")
-    p.add_argument("--repeat", type=_whole(1), default=1, metavar="K", help="runs per instance and method")
-    p.add_argument("--seed", type=_whole(0), default=0, metavar="S",
+    p.add_argument("--repeat", type=whole(1), default=1, metavar="K", help="runs per instance and method")
+    p.add_argument("--seed", type=whole(0), default=0, metavar="S",
                    help="solver seed of the first repeat; repeat k gets S + k (default 0)")
-    p.add_argument("--threads", type=_whole(1), metavar="N", help="solver threads per run")
-    p.add_argument("--jobs", "-j", type=_whole(1), default=1, metavar="J",
+    p.add_argument("--threads", type=whole(1), metavar="N", help="solver threads per run")
+    p.add_argument("--jobs", "-j", type=whole(1), default=1, metavar="J",
                    help="runs at a time (default 1: timings undisturbed)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster of J workers")
@@ -100,7 +68,7 @@ def add_bench(sub: Any) -> None:
                         "next to it (RESULTS.summary.md)")
     p.add_argument("--format", "-f", help="read every instance file in this format")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    p.add_argument("--max-input-size", type=_size, metavar="SIZE",
+    p.add_argument("--max-input-size", type=size, metavar="SIZE",
                    help="read at most SIZE bytes from an instance file (e.g. 4G; default 1G)")
     p.set_defaults(handler=_cmd_bench)
 
@@ -116,15 +84,6 @@ def add_bench_plot(sub: Any) -> None:
     p.add_argument("folder", metavar="DIR", help="folder for the images (made if missing)")
     p.add_argument("--type", default="png", metavar="EXT", help="image type: png, svg, pdf, ... (default png)")
     p.set_defaults(handler=_cmd_bench_plot)
-
-
-def _size(text: str) -> int:
-    from hflopt.limits import parse_size
-
-    try:
-        return parse_size(text)
-    except InstanceError as exc:
-        raise argparse.ArgumentTypeError(f"{exc.message}, got {text!r}") from None
 
 
 def rewrite(argv: Sequence[str]) -> list[str]:

@@ -19,13 +19,8 @@ host), ``weight`` (edge
 attribute holding the weights), ``coordinates`` (``"lonlat"`` or
 ``"planar"``) and ``name`` are used as defaults.
 
-Shortest paths are computed by Dijkstra's algorithm, never once per
-device-host pair: without ``k`` one networkx single-source search per host
-(or per device, when there are fewer devices and the graph is undirected);
-with ``k`` one multi-source search from all hosts at once that keeps the
-``k`` nearest hosts of every node. Device-host pairs with no path (or a path
-longer than ``cutoff``) have no link; devices that reach no host at all are
-reported (a warning, ``metadata["unreachable_devices"]``, or an error).
+Shortest paths (Dijkstra, never once per device-host pair; unreachable devices reported)
+are computed in :mod:`hflopt.io.graph_topology`, which describes how.
 
 Files: GraphML (``.graphml``), GML (``.gml``) and edge lists (``.edgelist``,
 ``.edges``) are registered with :func:`hflopt.io.register_format`, so

@@ -1,39 +1,13 @@
-"""Lagrangian relaxation of HFLOP: a certified lower bound plus a Lagrangian heuristic.
+"""The ``lagrangian`` method: a certified Lagrangian lower bound plus a Lagrangian heuristic.
 
-Relaxing the per-device rows ``sum_j x_ij <= 1`` with multipliers
-``u_i >= 0`` and the participation row ``sum_ij x_ij >= T`` with ``v >= 0``
-leaves, with reduced link costs ``r_ij = l*C_d[i][j] + u_i - v``,
-
-    L(u, v) = sum_j min(0, C_e[j] - K_j(u, v)) - sum_i u_i + v * T
-
-where ``K_j`` is the value of host j's knapsack: choose devices with
-``r_ij < 0`` (profit ``-r_ij``, weight ``D_i``) within capacity ``R_j``.
-hflopt solves the *LP relaxation* of every knapsack (greedy by ratio with a
-fractional last item, vectorised over all hosts), which can only make
-``K_j`` larger and ``L`` smaller, so every ``L(u, v)`` reported is a valid lower
-bound on the optimum. (Its maximum equals the bound of the LP relaxation of
-the strong formulation.) With integral data the bound is rounded up.
-
-The multipliers start at the cost scale: ``m_i`` = the device's cheapest
-link cost plus its capacity share of the host's fixed cost, ``v`` = the T-th
-smallest ``m_i``, ``u_i = max(0, v - m_i)``; then projected subgradient steps
-``t = lambda * (UB - L) / ||g||^2`` (Polyak), ``lambda`` halved when the bound
-stalls. Every few iterations the Lagrangian heuristic turns the multipliers
-into a feasible solution: hosts whose knapsack pays their fixed cost are
-opened (more by increasing ``C_e[j] - K_j`` if they cannot serve T devices),
-devices are assigned by a capacity-checked regret greedy, and the local
-search polishes the result. After the bound phase the best solution is
-improved by the core search of :mod:`hflopt.solvers.core_search` (LP-guided
-moves of open hosts among the hosts the multipliers rank best) and by the
-local search.
-
-For speed on large instances (from 20,000 links) the subgradient works on a
-*core* of links with
-``l*C_d < cutoff``: a link outside the core has ``r_ij >= cutoff - v > 0`` as
-long as ``v < cutoff``, so it could not enter any knapsack and the bound
-computed on the core equals the bound on all links. The core is widened when
-``v`` approaches the cutoff, and the final bound is always recomputed on all
-links.
+Stages: the subgradient walk of :mod:`hflopt.solvers.subgradient` (where the
+relaxation, the LP knapsacks that keep every bound valid, the starting
+multipliers, the step rule and the link core are described) with the
+Lagrangian heuristic every few iterations; then, while the gap is open, the
+core search of :mod:`hflopt.solvers.core_search` (LP-guided moves of open
+hosts among the hosts the multipliers rank best) and the local search. The
+result's bound is the best Lagrangian value, recomputed on all links and
+rounded up when the data are integral.
 """
 
 from __future__ import annotations

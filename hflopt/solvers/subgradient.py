@@ -1,4 +1,5 @@
-"""The Lagrangian dual of HFLOP maximised by subgradient steps, and the Lagrangian heuristic.
+"""The Lagrangian dual of HFLOP maximised by subgradient steps, and the Lagrangian heuristic
+(the ``lagrangian`` method in :mod:`hflopt.solvers.lagrangian` runs them, then improves).
 
 Relaxing the per-device rows ``sum_j x_ij <= 1`` with multipliers
 ``u_i >= 0`` and the participation row ``sum_ij x_ij >= T`` with ``v >= 0``
