@@ -25,6 +25,7 @@ _EXPORTS = {
     "SolverError": "hflopt.errors",
     "SolverFailure": "hflopt.errors",
     "SolverNotAvailableError": "hflopt.errors",
+    "cflp_instance": "hflopt.cflp",
     "clustered_instance": "hflopt.generators",
     "geometric_instance": "hflopt.generators",
     "instance_from_points": "hflopt.generators",
@@ -48,11 +49,15 @@ _EXPORTS = {
     "LocalSearchParams": "hflopt.solvers",
     "SparseParams": "hflopt.solvers",
     "load_params": "hflopt.solvers",
+    "replan": "hflopt.replanning",
+    "Workloads": "hflopt.replanning",
+    "daily_profile": "hflopt.replanning",
+    "read_workloads": "hflopt.replanning",
 }
 _ALIASES = {"load": ("hflopt.io", "load_instance"), "save": ("hflopt.io", "save_instance")}
 #: submodules reachable as attributes (``hflopt.generators.draw_workloads``), imported on first use
-_SUBMODULES = {"bench", "cli", "errors", "evaluate", "generators", "instance", "io", "limits", "metrla", "model",
-               "plotting", "reproduce", "solution", "solvers"}
+_SUBMODULES = {"bench", "cflp", "cli", "errors", "evaluate", "generators", "instance", "io", "limits", "metrla",
+               "model", "plotting", "replanning", "reproduce", "solution", "solvers"}
 
 def _version() -> str:
     """The installed distribution's version (read on first use: importlib.metadata is slow)."""

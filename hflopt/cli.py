@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hflopt import cli_bench, cli_evaluate
-from hflopt.cli_types import positive_float, size, whole
+from hflopt import cli_bench, cli_evaluate, cli_replan
+from hflopt.cli_types import nonneg_float, positive_float, size, whole
 from hflopt.errors import HfloptError, InstanceError, SolverError, SolverFailure
 
 EXIT_OK = 0
@@ -365,6 +365,11 @@ _HOST_ROWS = 20
 def _cmd_solve(args: argparse.Namespace) -> int:
     output = _result_output(args.output)
     plot = _plot_output(args.plot)
+    from hflopt.io._files import check_no_clash
+
+    check_no_clash({"--output": output, "--plot": plot},
+                   {"FILE": args.file, "--scenario": getattr(args, "scenario", None),
+                    "--params": getattr(args, "params", None)})
     _check_solver(args.solver)
     instance = _load(args, args.file)
     limited, scenario, eval_params = cli_evaluate.latency_instance(args, instance)
@@ -559,7 +564,10 @@ def _add_convert(sub: Any) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from hflopt.io import check_output, save_instance
 
-    check_output(args.output, args.to)
+    _, target = check_output(args.output, args.to)
+    from hflopt.io._files import check_no_clash
+
+    check_no_clash({"OUT": target}, {"IN": args.input})
     instance = _load(args, args.input)
     fmt = save_instance(instance, args.output, format=args.to)
     print(f"wrote {args.output} ({fmt}: {instance.n_hosts} hosts, {instance.n_devices} devices, "
@@ -676,13 +684,15 @@ def _add_generate(sub: Any) -> None:
         "random (the LCN 2024 authors' distributions), geometric and clustered (points in a "
         "region, costs from distances), graph (a GraphML/GML/edge-list network, shortest-path "
         "costs), metr-la (sensor locations, k-means edge sites) and metr-la-study (the paper's "
-        "20-sensor, 4-cluster study). Same seed and parameters give a byte-identical file.",
+        "20-sensor, 4-cluster study), cflp (the Cornuejols-Sridharan-Thizy facility location "
+        "test instances). Same seed and parameters give a byte-identical file.",
         epilog="examples:\n"
         "  hflopt generate random -e 10 -d 100 -p 0.7 -l 4 -s 1 -o random.json\n"
         "  hflopt generate clustered --hosts 8 --devices 150 --clusters 4 -k 4 -s 1 -o city.json "
         "--plot city.png\n"
         "  hflopt generate graph instances/grid-8x8.graphml -k 3 -o grid.json\n"
-        "  hflopt generate metr-la-study clusters.dat --locations graph_sensor_locations.csv -o study.json",
+        "  hflopt generate metr-la-study clusters.dat --locations graph_sensor_locations.csv -o study.json\n"
+        "  hflopt generate cflp -m 100 -n 1000 --ratio 5 -s 1 -o cflp.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     kinds = p.add_subparsers(dest="kind", metavar="KIND")
@@ -693,6 +703,25 @@ def _add_generate(sub: Any) -> None:
     _add_generate_graph(kinds)
     _add_generate_metrla(kinds)
     _add_generate_study(kinds)
+    _add_generate_cflp(kinds)
+
+
+def _add_generate_cflp(kinds: Any) -> None:
+    """``hflopt generate cflp``: the Cornuejols-Sridharan-Thizy CFLP/SSCFLP test instances."""
+    c = kinds.add_parser("cflp", help="Cornuejols-Sridharan-Thizy facility location instances (T = N)",
+                         description="The capacitated facility location generator of Cornuejols, Sridharan "
+                                     "and Thizy (1991), as used by Holmberg et al., Yang et al. and Gasse "
+                                     "et al.: every customer served (p = 1, l = 1), dense links. "
+                                     "Docs: docs/generators.md.")
+    c.add_argument("--facilities", "-m", type=whole(1), required=True, metavar="M", help="facilities (hosts)")
+    c.add_argument("--customers", "-n", type=whole(1), required=True, metavar="N", help="customers (devices)")
+    c.add_argument("--ratio", "-r", type=positive_float, default=5.0, metavar="R",
+                   help="total capacity / total demand (default 5; the original study: 3, 5, 10)")
+    c.add_argument("--fixed-factor", type=nonneg_float, default=1.0, metavar="F",
+                   help="multiply every fixed cost (large: few facilities open, each nearly full)")
+    c.add_argument("--decimals", type=whole(0), metavar="D", help="round costs to D decimals (default: exact)")
+    _add_output_args(c)
+    c.set_defaults(handler=_cmd_generate)
 
 
 def _add_generate_random(kinds: Any) -> None:
@@ -916,6 +945,11 @@ def _generate(args: argparse.Namespace) -> Any:
         return generators.geometric_instance(args.hosts, args.devices, layout=args.layout, **options)
     if kind == "graph":
         return _generate_graph(args)
+    if kind == "cflp":
+        from hflopt.cflp import cflp_instance
+
+        return cflp_instance(args.facilities, args.customers, ratio=args.ratio, fixed_factor=args.fixed_factor,
+                             decimals=args.decimals, seed=args.seed, name=args.name)
     if kind == "metr-la":
         seed = args.seed if args.seed is not None else 0
         return metrla.sensor_instance(
@@ -976,7 +1010,8 @@ def _write_scenario(instance: Any, path: str, seed: Any) -> None:
     print(f"latency scenario written to {path} ({coordinates})")
 
 
-_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce, cli_bench.add_bench, cli_bench.add_bench_plot]
+_COMMANDS += [cli_evaluate.add_evaluate, cli_evaluate.add_reproduce, cli_bench.add_bench, cli_bench.add_bench_plot,
+              cli_replan.add_replan]
 
 
 # ------------------------------------------------------------------------ main
@@ -1087,6 +1122,7 @@ _PRELOAD = {
     "reproduce": ("hflopt.io", "hflopt.reproduce"),
     "bench": ("hflopt.bench.core", "hflopt.io", "pandas"),
     "bench-plot": ("hflopt.bench.plots", "pandas"),
+    "replan": ("hflopt.io", "hflopt.replanning", "hflopt.solvers", "pandas"),
 }
 
 

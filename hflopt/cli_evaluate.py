@@ -135,13 +135,13 @@ def add_evaluate(sub: Any) -> None:
     p.set_defaults(handler=_cmd_evaluate)
 
 
-def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
-    """Check every output path before any work (see :func:`hflopt.io._files.output_target`)."""
-    from hflopt.io._files import output_target
+def _check_outputs(*paths: str | None, plot: str | None = None, inputs: dict[str, Any] | None = None) -> None:
+    """Check every output path before any work (see :func:`hflopt.io._files.output_target`):
+    writable, and neither one of ``inputs`` (option -> path) nor another output."""
+    from hflopt.io._files import check_no_clash, output_target
 
-    for path in (*paths, plot):
-        if path is not None:
-            output_target(path)
+    targets = {f"output {path}": output_target(path) for path in (*paths, plot) if path is not None}
+    check_no_clash(targets, inputs or {})
     if plot is not None:
         from hflopt.plotting import check_image_path
 
@@ -154,7 +154,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from hflopt.io import load_instance
     from hflopt.io._common import dumps_json, write_text_atomic
 
-    _check_outputs(args.output, args.save_scenario, plot=args.plot)
+    _check_outputs(args.output, args.save_scenario, plot=args.plot,
+                   inputs={"INSTANCE": args.instance, "RESULT": args.result, "--scenario": args.scenario})
     params = _evaluation_params(args)
     instance = load_instance(args.instance, format=args.format)
     solution = read_result(args.result, instance)

@@ -30,6 +30,15 @@ def sigint_as_default() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """Run ``hflopt ARGV`` in-process: exit status, stdout, stderr."""
+    from hflopt.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def need(path: Path) -> Path:
     """Skip the calling test with a clear reason when shared data is absent."""
     if not path.exists():

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import DATA, HOLMBERG, holmberg_optima, need
+from conftest import DATA, HOLMBERG, holmberg_optima, need, run_cli
 
 import hflopt
 from hflopt.cli import main
@@ -23,10 +23,7 @@ def small(tmp_path, tiny):
     return path
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli  # hflopt ARGV in-process -> (status, stdout, stderr)
 
 
 def test_solve_prints_summary_and_writes_result(capsys, small, tmp_path, tiny):

@@ -10,18 +10,14 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 import hflopt
 from hflopt import cli
 from hflopt.cli import main
 from hflopt.solution import Result, Status
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli  # hflopt ARGV in-process -> (status, stdout, stderr)
 
 
 @pytest.fixture

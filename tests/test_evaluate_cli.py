@@ -6,17 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 import hflopt
 from hflopt import InstanceError
-from hflopt.cli import main
 from hflopt.evaluate.results import read_result, solution_from_result
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli  # hflopt ARGV in-process -> (status, stdout, stderr)
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 
 
-def test_there_are_the_four_notebooks_and_they_are_stored_clean():
+def test_there_are_the_five_notebooks_and_they_are_stored_clean():
     assert [p.name for p in NOTEBOOKS] == ["01-quickstart.ipynb", "02-heuristics-vs-exact.ipynb",
-                                          "03-cost-and-latency.ipynb", "04-metr-la.ipynb"]
+                                          "03-cost-and-latency.ipynb", "04-metr-la.ipynb",
+                                          "05-replanning.ipynb"]
     for path in NOTEBOOKS:
         nb = json.loads(path.read_text())
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]

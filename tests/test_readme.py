@@ -42,7 +42,7 @@ def test_cli_tour_runs_line_by_line(tmp_path, monkeypatch, capsys):
         err = capsys.readouterr().err
         assert code == 0, f"{line}: {err}"
     for made in ("city.json", "result.json", "unaware.json", "city.png", "runs.csv", "runs.summary.md",
-                 "figures/performance-profile.png", "tables/links.csv"):
+                 "figures/performance-profile.png", "tables/links.csv", "day.png"):
         assert (tmp_path / made).exists(), made
 
 

@@ -187,17 +187,25 @@ def _fmt(ms: float) -> str:
 
 
 # ------------------------------------------------------------- mixtures
-def flow_cdf(model: QueueModel, flows: Flows, t_ms: np.ndarray, sel: np.ndarray | None = None) -> np.ndarray:
-    """``P(latency <= t)`` of each flow's requests (``t_ms`` one value per selected flow)."""
-    idx = np.arange(flows.node.size) if sel is None else sel
+def _rate_groups(flows: Flows, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flows grouped by their node's (arrival rate, service rate): one sojourn CDF per group."""
     node = flows.node[idx]
-    lam = flows.node_rate[node]
-    mu = flows.service_rate[node]
+    keys = np.stack([flows.node_rate[node], flows.service_rate[node]])
+    uniq, inv = np.unique(keys, axis=1, return_inverse=True)
+    return uniq, inv.reshape(-1)
+
+
+def flow_cdf(model: QueueModel, flows: Flows, t_ms: np.ndarray, sel: np.ndarray | None = None,
+             groups: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``P(latency <= t)`` of each flow's requests (``t_ms`` one value per selected flow).
+
+    ``groups`` is :func:`_rate_groups` of the same selection, for callers that
+    evaluate the CDF many times (the quantile bisection).
+    """
+    idx = np.arange(flows.node.size) if sel is None else sel
     s = (np.asarray(t_ms, dtype=np.float64) - flows.network_ms[idx]) / 1000.0
     out = np.zeros(idx.size)
-    keys = np.stack([lam, mu])
-    uniq, inv = np.unique(keys, axis=1, return_inverse=True)
-    inv = inv.reshape(-1)
+    uniq, inv = groups if groups is not None else _rate_groups(flows, idx)
     for u in range(uniq.shape[1]):
         hit = inv == u
         out[hit] = sojourn_cdf(model, float(uniq[0, u]), float(uniq[1, u]), s[hit])
@@ -220,8 +228,10 @@ def mixture_quantiles(model: QueueModel, flows: Flows, group: np.ndarray, n_grou
                        minlength=n_groups)
     hi = np.maximum(hi, 2.0 * base / np.maximum(np.bincount(group, minlength=n_groups), 1) + 1.0)
 
+    groups = _rate_groups(flows, np.arange(flows.node.size))
+
     def mass(t: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=w * flow_cdf(model, flows, t[group]), minlength=n_groups)
+        return np.bincount(group, weights=w * flow_cdf(model, flows, t[group], groups=groups), minlength=n_groups)
 
     for _ in range(200):
         short = reach & (mass(hi) < target)

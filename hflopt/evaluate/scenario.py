@@ -252,7 +252,11 @@ def _link_latencies(sec: dict[str, Any], inst: Instance, source: str) -> Any:
         if idx < 0:
             raise InstanceError("is not a link of the instance", field=f"links[{k}]", value=f"{d}->{h}",
                                 source=source)
-        out[idx] = np.nan if values[k] is None else values[k]
+        value = values[k]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise InstanceError("must be a number (milliseconds)", field=f"links.latency_ms[{k}]", value=value,
+                                source=source)
+        out[idx] = np.nan if value is None else value
     if np.isnan(out).any():
         k = int(np.flatnonzero(np.isnan(out))[0])
         raise InstanceError("has no latency", field=f"links[{inst.device_ids[inst.link_device[k]]}->"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 import math
@@ -54,6 +55,30 @@ def write_bytes_atomic(path: str | os.PathLike[str] | OutputTarget, data: bytes)
 
 _COMPRESSORS = {"gzip": partial(gzip.compress, mtime=0), "bzip2": bz2.compress,
                 "xz": lzma.compress}
+
+
+def csv_frame(data: bytes, source: str, *, skip_initial_space: bool = True) -> Any:
+    """A CSV's bytes as a pandas DataFrame of strings (no NA guessing); parse errors name ``source``."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                           skipinitialspace=skip_initial_space, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise FormatError("is empty (a header line is required)", source=source) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise FormatError(f"cannot be parsed as CSV: {str(exc).strip().splitlines()[0]}", source=source) from None
+
+
+def csv_header(data: bytes, source: str) -> list[str]:
+    """The column names of a CSV's header line, as written (pandas renames repeated ones)."""
+    import csv
+
+    line = data.decode("utf-8-sig", "replace").splitlines()[:1]
+    try:
+        return [c.strip() for c in next(csv.reader(line), [])]
+    except csv.Error as exc:
+        raise FormatError(f"cannot be parsed as CSV: {exc}", field="header", source=source) from None
 
 
 def read_text(path: Path, source: str) -> str:

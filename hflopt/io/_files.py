@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hflopt.errors import FormatError, InstanceError, OutputError
 from hflopt.limits import ENV_MAX_INPUT, format_size, max_input_bytes
@@ -221,6 +221,46 @@ def output_target(path: str | os.PathLike[str], *, folder: bool = False) -> Outp
         return OutputTarget(p, "stream", shown)
     what = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file"
     raise _refuse(shown, f"is {what}; hflopt writes regular files, pipes and character devices")
+
+
+def check_no_clash(outputs: dict[str, OutputTarget | None], inputs: dict[str, Any]) -> None:
+    """Refuse (InstanceError, before any work) an output that is one of the inputs or another output.
+
+    ``outputs`` maps an option name (``--output``) to its checked target, ``inputs``
+    an option name to the path it reads (None, or a non-path such as ``daily``: skipped).
+    Files are compared after following links, hard links included; pipes and
+    character devices (``/dev/null``) may take several outputs.
+    """
+    seen: dict[tuple, str] = {}
+    for name, raw in inputs.items():
+        key = _file_key(raw, missing_ok=False)
+        if key is not None:
+            seen.setdefault(key, f"the input {name}")
+    for name, target in outputs.items():
+        if target is None or target.kind == "stream":
+            continue
+        key = _file_key(target.path)
+        if key is None:
+            continue
+        if key in seen:
+            raise InstanceError(f"is {seen[key]}; hflopt does not overwrite what it reads or writes twice",
+                                field=name, value=target.shown)
+        seen[key] = f"also {name}"
+
+
+def _file_key(path: Any, *, missing_ok: bool = True) -> tuple | None:
+    """Identity of a file: (device, inode) when it exists, else (``missing_ok``) its resolved path."""
+    if path is None or not isinstance(path, (str, os.PathLike)):
+        return None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return ("path", os.path.realpath(path)) if missing_ok else None
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        return None
+    return ("inode", st.st_dev, st.st_ino)
 
 
 def _new_target(p: Path, shown: str, folder: bool) -> OutputTarget:

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import num, read_bytes, table_folder
+from hflopt.io._common import csv_frame, csv_header, num, read_bytes, table_folder
 from hflopt.io._tables import instance_from_frames
 
 if TYPE_CHECKING:  # pandas loads when a table is read or written: `import hflopt.io` stays fast
@@ -35,35 +34,19 @@ def sniff(path: Path) -> bool:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    import pandas as pd
 
     source = str(path)
     if not path.is_file():
         raise InstanceError("file is missing", source=source)
     data = read_bytes(path, source)
-    try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise FormatError("is empty (a header line is required)", source=source) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise FormatError(f"cannot be parsed as CSV: {str(exc).strip().splitlines()[0]}", source=source) from None
-    names = _header(data, source)
+    frame = csv_frame(data, source)
+    names = csv_header(data, source)
     dup = next((c for k, c in enumerate(names) if c in names[:k]), None)
     if dup is not None:
         raise FormatError("column appears twice in the header (each column once)", field=dup,
                           source=source)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
-
-
-def _header(data: bytes, source: str) -> list[str]:
-    """The column names of the header line, as written (pandas renames repeated ones)."""
-    line = data.decode("utf-8-sig", "replace").splitlines()[:1]
-    try:
-        return [c.strip() for c in next(csv.reader(line), [])]
-    except csv.Error as exc:
-        raise FormatError(f"cannot be parsed as CSV: {exc}", field="header", source=source) from None
 
 
 #: the instance field each table's rows describe -> that table's file
