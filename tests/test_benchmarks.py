@@ -154,3 +154,16 @@ def test_time_limits_runs_through_the_bench_harness(tmp_path, monkeypatch, capsy
     late = frame.assign(status=["killed", "feasible"], seconds=[0.1, 5.4])
     assert script.in_time(late).tolist() == [False, True]
     assert script.in_time(frame.assign(seconds=[6.1, 6.0])).tolist() == [False, True]
+
+
+def test_every_row_of_the_t_equals_n_benchmark_is_a_valid_spec():
+    from hflopt.bench.sources import parse_generator_spec
+
+    tn = _load("tn")
+    for row, (specs, methods, limit, seeds) in tn.ROWS.items():
+        for spec in specs:
+            sources = parse_generator_spec(spec.format(seeds=seeds, fixed=40))
+            assert sources and all(s.options["seed"] >= 0 for s in sources), row
+        assert set(methods.split(",")) <= set(hflopt.method_names()) and limit > 0
+    small = parse_generator_spec("cflp:M=4,N=9,ratio=3,seeds=2")[0].build()
+    assert small.min_participants == 9 and small.n_links == 36

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import instances
 
 import hflopt
 from hflopt.errors import FormatError, InstanceError, SolverError
@@ -27,7 +28,6 @@ from hflopt.replanning import (
     replan,
     save_workloads,
 )
-from tests.strategies import instances
 
 
 # ---------------------------------------------------------------- helpers

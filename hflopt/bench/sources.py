@@ -19,7 +19,7 @@ instance costs memory only where it is solved.
 - A file named on its own gets its optimum from an ``os`` or ``optima``
   file next to it, as in a folder.
 - A **generator spec** ``KIND:key=value,...`` with KIND ``random``,
-  ``geometric`` or ``clustered``, ``M`` hosts, ``N`` devices, ``seeds`` as a
+  ``geometric``, ``clustered`` or ``cflp`` (:func:`hflopt.cflp_instance`), ``M`` hosts, ``N`` devices, ``seeds`` as a
   range (``1-5``), a number or ranges joined with ``+`` (``0-2+7``), and any
   keyword of the generator (``p``/``participation``, ``l``/``rounds``, ``k``,
   ``D``/``max_workload``, ``C``/``max_capacity``, ``C=runtime`` for the
@@ -30,6 +30,7 @@ instance costs memory only where it is solved.
 from __future__ import annotations
 
 import csv
+import importlib
 import inspect
 import io
 import logging
@@ -46,8 +47,9 @@ __all__ = ["GENERATORS", "InstanceSource", "expand_instances", "parse_generator_
 
 log = logging.getLogger(__name__)
 
-#: generator spec kinds -> functions of :mod:`hflopt.generators`
-GENERATORS = {"random": "random_instance", "geometric": "geometric_instance", "clustered": "clustered_instance"}
+#: generator spec kinds -> "module:function" (the first two arguments are M and N)
+GENERATORS = {"random": "hflopt.generators:random_instance", "geometric": "hflopt.generators:geometric_instance",
+              "clustered": "hflopt.generators:clustered_instance", "cflp": "hflopt.cflp:cflp_instance"}
 _SPEC = re.compile(r"^(?P<kind>[A-Za-z][\w-]*):(?P<body>.*)$")
 _ALIASES = {"M": "hosts", "N": "devices", "p": "participation", "l": "rounds", "D": "max_workload",
             "C": "max_capacity"}
@@ -116,7 +118,7 @@ class InstanceSource:
             if options.get("max_capacity") == "runtime":
                 options["max_capacity"] = generators.authors_runtime_capacity(
                     options["devices"], options["hosts"], options.get("max_workload", 10))
-            func = getattr(generators, GENERATORS[str(self.generator)])
+            func = _generator(str(self.generator))
             return func(options.pop("hosts"), options.pop("devices"), **options)
         return self.instance
 
@@ -167,10 +169,17 @@ def _seeds(text: str, spec: str) -> list[int]:
     return seeds
 
 
+def _generator(kind: str) -> Any:
+    """The generator function of a spec kind (its module loads on first use)."""
+    module, _, name = GENERATORS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def _generator_keywords(kind: str) -> set[str]:
     from hflopt import generators
 
-    keys = set(inspect.signature(getattr(generators, GENERATORS[kind])).parameters)
+    params = list(inspect.signature(_generator(kind)).parameters)
+    keys = {"hosts", "devices", *params[2:]}  # M and N are the first two, whatever their names
     if kind == "clustered":  # its **kwargs are geometric_instance's
         keys |= set(inspect.signature(generators.geometric_instance).parameters) - {"layout"}
     return keys - {"kwargs", "seed", "name"}
