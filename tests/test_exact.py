@@ -363,9 +363,21 @@ def test_an_infeasible_lp_core_is_priced_out_of_infeasibility():
     # Lagrangian pricing brings in the links it needs
     inst = tight(8, 30, 1.1, 0)
     reference = solve_plain(inst)
-    res = hflopt.solve(inst, "exact", full_core_links=0, core_per_device=1)
+    res = hflopt.solve(inst, "exact", full_core_links=0, core_per_device=1, dual_first=False)
     assert res.stats["lp_rounds"] > 1 and res.stats["lagrangian_bound"] is not None
     assert res.stats["lp_core_links"] > inst.n_devices
+    check_optimal(res, inst, reference.objective)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_device_served_starts_from_the_subgradient_and_still_proves_the_optimum(seed):
+    # T = N above the full-core size: the subgradient bound and core come first; the proof
+    # must stand, and the first bound must already be a valid one
+    inst = tight(8, 30, 1.3, seed)
+    reference = solve_plain(inst)
+    res = hflopt.solve(inst, "exact", full_core_links=0)
+    first = res.stats["dual_first"]["bound"]
+    assert first <= reference.objective + 1e-6 and first > 0
     check_optimal(res, inst, reference.objective)
 
 
@@ -468,7 +480,7 @@ def test_lp_rounds_leave_time_for_a_solution_under_a_limit():
     # under a time limit no new LP round starts after a share of it (here: at
     # once), so heuristics and branch-and-bound still get time for a solution
     inst = tight(8, 30, 1.1, 0)
-    small_core = ExactParams(full_core_links=0, core_per_device=1)
+    small_core = ExactParams(full_core_links=0, core_per_device=1, dual_first=False)
     unlimited = hflopt.solve(inst, "exact", params=small_core)
     assert unlimited.stats["lp_rounds"] > 1
     res = hflopt.solve(inst, "exact", time_limit=300, params=small_core, bound_share=0.0)

@@ -74,6 +74,7 @@ from hflopt.solvers.highs_direct import build_grouped, check_highs_options, high
 from hflopt.solvers.lagrange import LagrangianBound, evaluate
 from hflopt.solvers.links import LinkData, LinkSet, exclusion_threshold, link_data
 from hflopt.solvers.params import ExactParams, SolveOptions
+from hflopt.solvers.subgradient import lagrangian_heuristic, subgradient
 
 __all__ = ["ExactRun", "solve_exact"]
 
@@ -193,6 +194,7 @@ def solve_exact(instance: Instance, options: SolveOptions | None = None,
         return run
     if start(run):
         return run.result()
+    dual_first(run)
     bound(run, to_convergence=False)
     heuristics(run)
     resume_bound(run)
@@ -250,6 +252,44 @@ def start(run: ExactRun) -> bool:
     return False
 
 
+def dual_first(run: ExactRun) -> None:
+    """T = N on a large core: maximise the Lagrangian dual by subgradient steps before any LP.
+
+    With every device served, the LP over a small core leans on its "served by
+    nobody" columns and its duals price the links outside the core far below
+    zero: the full-instance bound starts hugely negative and column generation
+    crawls. The subgradient gives a bound near the strong LP's in seconds;
+    its multipliers also pick the core (each device's links with the lowest
+    Lagrangian reduced cost), and fix links later if no LP round beats them.
+    """
+    p = run.params
+    if not (p.dual_first and run.capacitated and run.data.equal and run.links.idx.size > p.full_core_links):
+        return
+    tick = time.perf_counter()
+    budget = p.dual_max_seconds
+    if run.deadline.seconds is not None:
+        budget = min(budget, p.dual_share * run.deadline.seconds, run.deadline.remaining())
+    state = subgradient(run.data, deadline=Deadline(max(0.05, budget)),
+                        upper=run.best_cost if run.best is not None else None, gap=run.options.gap)
+    lag = run.lagrange(state.u, state.v)
+    if run.lag is None or lag.value >= run.lag.value:
+        run.lag = lag
+    run.bound = max(run.bound, lag.value)
+    h = lagrangian_heuristic(run.data, lag.host_value, deadline=Deadline(run.heuristic_budget()),
+                             seed=run.options.seed, bound=run.bound, gap=run.options.gap)
+    if h is not None:
+        run.offer(h, run.data.cost(h), "Lagrangian heuristic")
+    links = run.links.idx
+    order = np.lexsort((lag.link_rc, run.data.dev[links]))
+    first = np.r_[True, run.data.dev[links][order][1:] != run.data.dev[links][order][:-1]]
+    rank = np.arange(order.size) - np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+    run.core = np.union1d(run.core, links[order[rank < p.core_per_device]])
+    run.stats["dual_first"] = {"bound": lag.value, "iterations": state.iterations,
+                               "seconds": round(time.perf_counter() - tick, 3)}
+    run.phases["dual_first"] = time.perf_counter() - tick
+    run.report("subgradient bound")
+
+
 def bound(run: ExactRun, *, to_convergence: bool) -> None:
     """LP rounds over the core, pricing links back in by their Lagrangian reduced cost.
 
@@ -292,6 +332,8 @@ def _lp_round(run: ExactRun, to_convergence: bool) -> bool:
     run.report("LP bound")
     if run.closed_enough():
         return False
+    if "dual_first" in run.stats and now.value < run.lag.value - _open_gap(run):
+        return False  # the core LP's duals price worse than the subgradient's by more than the gap
     in_core = np.zeros(run.data.k, dtype=bool)
     in_core[run.core] = True
     links = run.links.idx
@@ -304,6 +346,13 @@ def _lp_round(run: ExactRun, to_convergence: bool) -> bool:
         return False
     run.core = np.union1d(run.core, links[neg])
     return True
+
+
+def _open_gap(run: ExactRun) -> float:
+    """The absolute gap between incumbent and bound (the bound's size without an incumbent)."""
+    if run.best is None or not math.isfinite(run.bound):
+        return abs(run.bound) if math.isfinite(run.bound) else 0.0
+    return max(0.0, run.best_cost - run.bound)
 
 
 def _lp_deadline(run: ExactRun) -> Deadline:
