@@ -371,11 +371,12 @@ def test_an_infeasible_lp_core_is_priced_out_of_infeasibility():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_every_device_served_starts_from_the_subgradient_and_still_proves_the_optimum(seed):
-    # T = N above the full-core size: the subgradient bound and core come first; the proof
-    # must stand, and the first bound must already be a valid one
-    inst = tight(8, 30, 1.3, seed)
+    # T = N above the full-core size, and a one-link-per-device core whose LP leans on its
+    # "served by nobody" columns: its duals price far below it, so the subgradient takes
+    # over; the proof must stand, and its bound must be a valid one
+    inst = tight(8, 30, 1.1, seed)
     reference = solve_plain(inst)
-    res = hflopt.solve(inst, "exact", full_core_links=0)
+    res = hflopt.solve(inst, "exact", full_core_links=0, core_per_device=1)
     first = res.stats["dual_first"]["bound"]
     assert first <= reference.objective + 1e-6 and first > 0
     check_optimal(res, inst, reference.objective)

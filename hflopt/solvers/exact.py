@@ -194,7 +194,6 @@ def solve_exact(instance: Instance, options: SolveOptions | None = None,
         return run
     if start(run):
         return run.result()
-    dual_first(run)
     bound(run, to_convergence=False)
     heuristics(run)
     resume_bound(run)
@@ -253,14 +252,15 @@ def start(run: ExactRun) -> bool:
 
 
 def dual_first(run: ExactRun) -> None:
-    """T = N on a large core: maximise the Lagrangian dual by subgradient steps before any LP.
+    """T = N on a large core whose first LP prices far below itself: subgradient steps instead.
 
-    With every device served, the LP over a small core leans on its "served by
-    nobody" columns and its duals price the links outside the core far below
-    zero: the full-instance bound starts hugely negative and column generation
-    crawls. The subgradient gives a bound near the strong LP's in seconds;
-    its multipliers also pick the core (each device's links with the lowest
-    Lagrangian reduced cost), and fix links later if no LP round beats them.
+    With every device served, the LP over a small core can lean on its "served
+    by nobody" columns, and its duals then price the links outside the core
+    far below zero: the full-instance bound starts hugely negative and column
+    generation crawls. The subgradient gives a bound near the strong LP's in
+    seconds; its multipliers also pick the core (each device's links with the
+    lowest Lagrangian reduced cost), give an incumbent (the Lagrangian
+    heuristic), and fix links later if no LP round beats them.
     """
     p = run.params
     if not (p.dual_first and run.capacitated and run.data.equal and run.links.idx.size > p.full_core_links):
@@ -326,6 +326,8 @@ def _lp_round(run: ExactRun, to_convergence: bool) -> bool:
     if not lp.ok:
         return False
     now = run.lagrange(lp.u, lp.mu)
+    if cg["rounds"] == 1 and _priced_far_below(now.value, lp.objective):
+        dual_first(run)  # T = N on a large core: the LP's duals are of little use yet
     if run.lag is None or now.value >= run.lag.value:
         run.lag = now  # the best multipliers so far fix the most links
     run.bound = max(run.bound, run.lag.value)
@@ -346,6 +348,11 @@ def _lp_round(run: ExactRun, to_convergence: bool) -> bool:
         return False
     run.core = np.union1d(run.core, links[neg])
     return True
+
+
+def _priced_far_below(bound: float, lp_objective: float) -> bool:
+    """The full-instance bound of a core LP's duals is below half the core LP's value."""
+    return bound < lp_objective - 0.5 * abs(lp_objective)
 
 
 def _open_gap(run: ExactRun) -> float:

@@ -211,7 +211,7 @@ class ExactParams(_Checked):
     mip_setup_seconds_per_nonzero: float = 3e-6  #: HiGHS setup estimate; B&B skipped if it cannot fit
     build_seconds_per_link: float = 1e-6  #: MILP build estimate; not built if it cannot fit
     warm_mip_rins_rens: bool = False  #: keep HiGHS's RINS/RENS sub-MIPs on when warm-started
-    dual_first: bool = True  #: T = N above full_core_links: subgradient bound and core before the LP
+    dual_first: bool = True  #: T = N above full_core_links, first LP pricing far below itself: subgradient takes over
     dual_share: float = 0.2  #: ... for at most this share of a time limit ...
     dual_max_seconds: float = 30.0  #: ... and at most this many seconds
 
