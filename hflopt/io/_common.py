@@ -9,6 +9,7 @@ import json
 import lzma
 import math
 import os
+from collections.abc import Iterable
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
@@ -68,6 +69,16 @@ def csv_frame(data: bytes, source: str, *, skip_initial_space: bool = True) -> A
         raise FormatError("is empty (a header line is required)", source=source) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"cannot be parsed as CSV: {str(exc).strip().splitlines()[0]}", source=source) from None
+
+
+def first_duplicate(names: Iterable[str]) -> str | None:
+    """The first name that occurs a second time (one pass, a set), or None."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def csv_header(data: bytes, source: str) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from hflopt.errors import FormatError, InstanceError
 from hflopt.instance import Instance
-from hflopt.io._common import csv_frame, csv_header, num, read_bytes, table_folder
+from hflopt.io._common import csv_frame, csv_header, first_duplicate, num, read_bytes, table_folder
 from hflopt.io._tables import instance_from_frames
 
 if TYPE_CHECKING:  # pandas loads when a table is read or written: `import hflopt.io` stays fast
@@ -41,7 +41,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     data = read_bytes(path, source)
     frame = csv_frame(data, source)
     names = csv_header(data, source)
-    dup = next((c for k, c in enumerate(names) if c in names[:k]), None)
+    dup = first_duplicate(names)
     if dup is not None:
         raise FormatError("column appears twice in the header (each column once)", field=dup,
                           source=source)

@@ -90,7 +90,7 @@ def read_readings(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A readings CSV: a time column (first column, or ``timestamp``/``time``/``date``), one column per sensor."""
     import pandas as pd
 
-    from hflopt.io._common import csv_frame, csv_header
+    from hflopt.io._common import csv_frame, csv_header, first_duplicate
     from hflopt.io._files import read_bytes
 
     source = str(path)
@@ -99,7 +99,7 @@ def read_readings(path: str | os.PathLike[str]) -> pd.DataFrame:
     cols = csv_header(data, source)
     if len(cols) != raw.shape[1]:
         cols = [str(c).strip() for c in raw.columns]
-    dup = next((c for k, c in enumerate(cols) if c in cols[:k]), None)
+    dup = first_duplicate(cols)
     if dup is not None:
         raise InstanceError("column appears twice", field="header", value=dup, source=source)
     if len(cols) < 2 or raw.empty:

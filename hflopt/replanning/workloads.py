@@ -171,13 +171,11 @@ class Workloads:
 
 
 def _check_unique(labels: tuple[str, ...], what: str) -> None:
-    if len(set(labels)) == len(labels):
-        return
-    seen: set[str] = set()
-    for label in labels:
-        if label in seen:
-            raise InstanceError(f"{what} appears twice", field=what, value=label)
-        seen.add(label)
+    from hflopt.io._common import first_duplicate
+
+    dup = first_duplicate(labels)
+    if dup is not None:
+        raise InstanceError(f"{what} appears twice", field=what, value=dup)
 
 
 def _check_rates(rates: np.ndarray, periods: Sequence[Any], devices: Sequence[Any]) -> None:
@@ -298,7 +296,7 @@ def read_workloads(path: str | os.PathLike[str]) -> Workloads:
     ``load``). Errors name the file, the column or cell and the value.
     """
 
-    from hflopt.io._common import csv_frame, csv_header
+    from hflopt.io._common import csv_frame, csv_header, first_duplicate
     from hflopt.io._files import read_bytes
 
     p = Path(path)
@@ -309,7 +307,7 @@ def read_workloads(path: str | os.PathLike[str]) -> Workloads:
         raise FormatError("has a header but no rows", source=source)
     cols = [str(c).strip() for c in frame.columns]
     written = csv_header(data, source)
-    dup = next((c for k, c in enumerate(written) if c in written[:k]), None)
+    dup = first_duplicate(written)
     if dup is not None:
         raise FormatError("column appears twice in the header (each device once)", field=dup, source=source)
     return Workloads.from_frame(frame.set_axis(cols, axis=1), source=source)
